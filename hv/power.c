@@ -1,0 +1,38 @@
+#include "hv/power.h"
+#include "hv/acpi.h"
+#include "hv/console.h"
+#include "hv/cpu.h"
+#include "hv/log.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT  0x8900
+#define ACPI_SLP_EN          (1u << 13)
+
+static uint64_t power_rsdp;
+
+void power_set_rsdp(uint64_t rsdp_pa)
+{
+	power_rsdp = rsdp_pa;
+}
+
+__attribute__((noreturn)) void hv_power_off(unsigned status)
+{
+	static const char shutdown[] = "Shutdown";
+	struct acpi_s5 s5;
+
+	__asm__ volatile("cli");
+	console_guest_flush();
+	log_event("hv-exit status=%u", status);
+	/* QEMU with -device isa-debug-exit exits with (status << 1) | 1. */
+	outb(QEMU_DEBUG_EXIT_PORT, (uint8_t)status);
+	for (const char *s = shutdown; *s; s++)
+		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
+	if (!acpi_find_s5(power_rsdp, &s5)) {
+		outw(s5.pm1a_cnt, (uint16_t)(s5.slp_typa << 10 | ACPI_SLP_EN));
+		if (s5.pm1b_cnt)
+			outw(s5.pm1b_cnt, (uint16_t)(s5.slp_typb << 10 | ACPI_SLP_EN));
+	}
+	pr_err("power-off failed; halting");
+	cpu_halt_forever();
+	__builtin_unreachable();
+}
