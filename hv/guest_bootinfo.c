@@ -211,15 +211,15 @@ static int gbi_tag(struct gbi_writer *w, uint32_t type, uint64_t len,
 	return 0;
 }
 
+/* A tag whose string starts `head` bytes in (after any fixed fields). */
 static int gbi_string_tag(struct gbi_writer *w, uint32_t type, const char *s,
-			  uint64_t head)
+			  uint64_t head, uint8_t **tag)
 {
 	uint64_t len = strlen(s ? s : "") + 1;
-	uint8_t *tag;
-	int ret = gbi_tag(w, type, head + len, &tag);
+	int ret = gbi_tag(w, type, head + len, tag);
 
 	if (!ret)
-		memcpy(tag + head, s ? s : "", len);
+		memcpy(*tag + head, s ? s : "", len);
 	return ret;
 }
 
@@ -249,20 +249,16 @@ int guest_bootinfo_build_mb2(void *buf, uint32_t buf_size, uint32_t buf_gpa,
 	gbi_wr32(tag + 12, upper);
 
 	ret = gbi_string_tag(&w, MB2_TAG_TYPE_CMDLINE, in->cmdline,
-			     sizeof(struct mb2_tag));
+			     sizeof(struct mb2_tag), &tag);
 	if (!ret && in->loader_name)
 		ret = gbi_string_tag(&w, MB2_TAG_TYPE_BOOT_LOADER_NAME,
-				     in->loader_name, sizeof(struct mb2_tag));
+				     in->loader_name, sizeof(struct mb2_tag),
+				     &tag);
 	for (i = 0; !ret && i < in->module_count; i++) {
 		ret = gbi_string_tag(&w, MB2_TAG_TYPE_MODULE,
 				     in->modules[i].string,
-				     sizeof(struct mb2_tag_module));
+				     sizeof(struct mb2_tag_module), &tag);
 		if (!ret) {
-			/* gbi_string_tag just placed the tag at w.used - len. */
-			tag = w.buf + w.used -
-			      (sizeof(struct mb2_tag_module) + 1 +
-			       strlen(in->modules[i].string ?
-					      in->modules[i].string : ""));
 			gbi_wr32(tag + 8, (uint32_t)in->modules[i].start);
 			gbi_wr32(tag + 12, (uint32_t)in->modules[i].end);
 		}
@@ -292,5 +288,84 @@ int guest_bootinfo_build_mb2(void *buf, uint32_t buf_size, uint32_t buf_gpa,
 		return ret;
 	gbi_wr32(w.buf + hdr, w.used);
 	*info_gpa = w.gpa + hdr;
+	return 0;
+}
+
+/* Map types outside the defined 1-5 are treated as reserved. */
+static uint32_t gmm_type(uint32_t type)
+{
+	return type >= MB_MEMORY_AVAILABLE && type <= MB_MEMORY_BADRAM ?
+		       type : MB_MEMORY_RESERVED;
+}
+
+/* Interval i of the union of host entries and reserved ranges. */
+static bool gmm_get(const struct bootinfo_mmap_entry *host, uint32_t n,
+		    const struct mem_range *res, size_t i, uint64_t *start,
+		    uint64_t *end, uint32_t *type)
+{
+	if (i < n) {
+		*start = host[i].base;
+		*end = gbi_entry_end(&host[i]);
+		*type = gmm_type(host[i].type);
+	} else {
+		*start = res[i - n].start;
+		*end = res[i - n].end;
+		*type = MB_MEMORY_RESERVED;
+	}
+	return *start < *end;
+}
+
+/* Sweep the boundaries left to right; each step finds the winning type at x
+ * and the next boundary.  Quadratic, which is fine for firmware-sized maps and
+ * needs no scratch memory. */
+int guest_mmap_build(const struct bootinfo_mmap_entry *host, uint32_t n,
+		     const struct mem_range *reserved, size_t nres,
+		     struct bootinfo_mmap_entry *out, uint32_t cap,
+		     uint32_t *out_n)
+{
+	size_t total = (size_t)n + nres, i;
+	uint64_t x = UINT64_MAX, s, e;
+	uint32_t t, count = 0;
+
+	if (!out_n || (n && !host) || (nres && !reserved) || (cap && !out))
+		return -EINVAL;
+	*out_n = 0;
+	for (i = 0; i < total; i++)
+		if (gmm_get(host, n, reserved, i, &s, &e, &t) && s < x)
+			x = s;
+	while (x != UINT64_MAX) {
+		uint64_t next = UINT64_MAX;
+		uint32_t win = 0;
+
+		for (i = 0; i < total; i++) {
+			if (!gmm_get(host, n, reserved, i, &s, &e, &t))
+				continue;
+			if (s <= x && x < e) {
+				if (win == 0 || win == MB_MEMORY_AVAILABLE ||
+				    (t != MB_MEMORY_AVAILABLE && t > win))
+					win = t;
+				if (e < next)
+					next = e;
+			} else if (s > x && s < next) {
+				next = s;
+			}
+		}
+		if (win && count &&
+		    out[count - 1].type == win &&
+		    out[count - 1].base + out[count - 1].len == x) {
+			out[count - 1].len += next - x;
+		} else if (win) {
+			if (count == cap) {
+				*out_n = count;
+				return -ENOSPC;
+			}
+			out[count].base = x;
+			out[count].len = next - x;
+			out[count].type = win;
+			count++;
+		}
+		x = next;
+	}
+	*out_n = count;
 	return 0;
 }

@@ -270,8 +270,6 @@ static int guest_load_elf(struct guest_image *img, const uint8_t *f,
 	if (guest_rd16(f + 16) != GUEST_ELF_ET_EXEC ||
 	    guest_rd16(f + 18) != (is64 ? GUEST_ELF_EM_X86_64 : GUEST_ELF_EM_386))
 		return -EINVAL;
-	img->is_elf = true;
-	img->elf_class = is64 ? 64 : 32;
 	entry = is64 ? guest_rd64(f + 24) : guest_rd32(f + 24);
 	phoff = is64 ? guest_rd64(f + 32) : guest_rd32(f + 28);
 	phent = guest_rd16(f + (is64 ? 54 : 42));
@@ -339,6 +337,12 @@ int guest_image_parse(const void *file, uint64_t size, struct guest_image *out)
 	ret = guest_find_mb2(f, size, out, &m2);
 	if (ret)
 		return ret;
+	/* Reported for a.out-kludge images too (an ELF carrying mb1 address
+	 * fields is loaded by those fields, as GRUB and QEMU do). */
+	if (size >= 16 && memcmp(f, "\177ELF", 4) == 0 && (f[4] == 1 || f[4] == 2)) {
+		out->is_elf = true;
+		out->elf_class = f[4] == 2 ? 64 : 32;
+	}
 	if (out->has_mb1) {
 		out->mb_version = 1;
 		if (out->mb1_flags & MB1_HEADER_REQUIRED_MASK &

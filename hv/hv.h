@@ -2,15 +2,47 @@
 #ifndef HV_HV_H
 #define HV_HV_H
 
+#include "ept/ept.h"
 #include "hv/bootinfo.h"
+#include "hv/config.h"
+#include "hv/memrange.h"
+#include "hv/palloc.h"
+
+#define HV_MAX_RANGES 64
+
+struct hv_module_copy {
+	uint64_t pa, size;      /* staged copy in the pool */
+	const char *role, *args; /* from bootinfo_module_role(), args copied */
+	const char *string;      /* the whole module string, copied */
+};
 
 struct hv_state {
 	struct bootinfo boot;
+	struct palloc pool;
+	struct page_ops page_ops;
+	struct mem_range hv_mem[2];      /* image, pool */
+	struct mem_range guest_ram[HV_MAX_RANGES];
+	size_t guest_ram_count;
+	struct hv_module_copy modules[BOOTINFO_MAX_MODULES];
+	uint32_t module_count;
+	struct config config;
+	const char *config_source;
+	struct ept ept;
+	uint64_t boot_tsc;
 };
 
 extern struct hv_state hv;
 
 /* Checks the CPU, builds the tables and launches the guest; never returns. */
 __attribute__((noreturn)) void hv_setup_and_launch(void);
+
+/* hv/guest_load.c: copies the guest image, its modules and boot information
+ * into guest memory; fills the multiboot hand-off.  Refuses (powers off with
+ * HV_STATUS_BAD_GUEST) with a clear line on any problem. */
+void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx);
+
+/* hv/hv_config.c: the configuration from the `config` module or the
+ * compiled-in default, validated; refuses with HV_STATUS_BAD_CONFIG. */
+void hv_load_config(void);
 
 #endif

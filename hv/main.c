@@ -93,6 +93,7 @@ __attribute__((noreturn)) void hv_main(uint32_t magic, uint32_t info_pa)
 	static const struct bootinfo_mem boot_mem = { NULL, hv_map_boot };
 	int err;
 
+	hv.boot_tsc = rdtsc();
 	console_init(NULL);
 	desc_init();
 	pr_info("spphv " HV_VERSION ": sub-page write protection hypervisor");

@@ -1,17 +1,224 @@
-#include "hv/hv.h"
+/* From a parsed boot to a launched guest: CPU checks, the memory pool, the
+ * configuration, the EPT and SPPT, the guest image. */
+#include "ept/ept.h"
+#include "hv/cmdline.h"
+#include "hv/console.h"
 #include "hv/cpu.h"
+#include "hv/errno.h"
+#include "hv/hv.h"
+#include "hv/lib/string.h"
 #include "hv/log.h"
+#include "hv/panic.h"
 #include "hv/power.h"
 #include "hv/status.h"
+#include "spp/spp_setup.h"
+#include "vmx/vmx.h"
+
+#define HV_POOL_BASE_SIZE (24ull << 20)
+#define HV_LOW_LIMIT      (1ull << 20)
+#define FOUR_GIB          (1ull << 32)
+
+extern char _image_start[], _image_end[];
+
+static void *hv_identity(uint64_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+__attribute__((noreturn)) static void hv_refuse_missing(const char *what, const char *why)
+{
+	pr_err("refused: this CPU has no %s; %s", what, why);
+	hv_power_off(HV_STATUS_NO_VMX);
+}
+
+static void hv_check_cpu(void)
+{
+	if (!(cpuid(1, 0).ecx & (1u << 5)))
+		hv_refuse_missing("VMX (CPUID.1:ECX.VMX[bit 5] = 0)",
+				  "spphv needs Intel VT-x with EPT and unrestricted guest "
+				  "(in Bochs use cpu model tigerlake; on hardware enable VT-x in the firmware)");
+	vmx_probe(&vmx);
+	vmx_report_caps(&vmx);
+	if (!vmx.caps.ept)
+		hv_refuse_missing("EPT (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit 1)",
+				  "spphv needs extended page tables for memory protection");
+	if (!vmx.caps.unrestricted_guest)
+		hv_refuse_missing("unrestricted guest (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit 7)",
+				  "spphv starts multiboot guests in 32-bit protected mode with paging off");
+	if (!vmx.caps.ept_4level || !vmx.caps.ept_wb || !vmx.caps.invept_single)
+		hv_refuse_missing("4-level write-back EPT with single-context INVEPT",
+				  "spphv needs them to build and update the EPT");
+}
+
+/* The pool is carved from usable RAM above 1 MiB that holds neither the
+ * image, the modules nor the loader's information. */
+static void hv_setup_pool(void)
+{
+	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
+	struct mem_range free_ranges[BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3];
+	size_t nu = 0, nf = 0, nfree;
+	uint64_t size = HV_POOL_BASE_SIZE, extra;
+	char val[32];
+
+	for (uint32_t i = 0; i < hv.boot.mmap_count; i++)
+		if (hv.boot.mmap[i].type == 1)
+			usable[nu++] = (struct mem_range){ hv.boot.mmap[i].base,
+							   hv.boot.mmap[i].base + hv.boot.mmap[i].len };
+	nu = memrange_merge(usable, nu);
+	forbidden[nf++] = (struct mem_range){ 0, HV_LOW_LIMIT };
+	forbidden[nf++] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
+	forbidden[nf++] = (struct mem_range){ hv.boot.info_start, hv.boot.info_end };
+	for (uint32_t i = 0; i < hv.boot.module_count; i++) {
+		forbidden[nf++] = (struct mem_range){ hv.boot.modules[i].start, hv.boot.modules[i].end };
+		size += (hv.boot.modules[i].end - hv.boot.modules[i].start + 2 * PAGE_SIZE);
+	}
+	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
+	    !cmdline_parse_u64(val, &extra) && extra > size)
+		size = extra;
+	if (memrange_subtract(usable, nu, forbidden, nf, free_ranges,
+			      sizeof(free_ranges) / sizeof(free_ranges[0]), &nfree) ||
+	    palloc_init(&hv.pool, free_ranges, nfree, size, FOUR_GIB, hv_identity)) {
+		pr_err("refused: no %lu KiB of free RAM below 4 GiB for the hypervisor's pool",
+		       size >> 10);
+		hv_power_off(HV_STATUS_NO_MEMORY);
+	}
+	hv.page_ops = (struct page_ops){ &hv.pool, palloc_page_op, palloc_phys_to_virt_op };
+	hv.hv_mem[0] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
+	hv.hv_mem[1] = (struct mem_range){ hv.pool.start, hv.pool.end };
+	memrange_subtract(usable, nu, hv.hv_mem, 2, hv.guest_ram, HV_MAX_RANGES, &hv.guest_ram_count);
+	pr_info("memory: hypervisor image 0x%lx-0x%lx, pool 0x%lx-0x%lx (%lu KiB), reserved from the guest",
+		hv.hv_mem[0].start, hv.hv_mem[0].end - 1, hv.pool.start, hv.pool.end - 1,
+		(hv.pool.end - hv.pool.start) >> 10);
+}
+
+static char *hv_strdup(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *d = (char *)(uintptr_t)palloc_pages(&hv.pool, (n + PAGE_SIZE) / PAGE_SIZE);
+
+	if (!d)
+		panic("pool exhausted copying boot strings");
+	if (n)
+		memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* Copies the modules and every string still needed out of the loader's
+ * memory, which becomes guest RAM. */
+static void hv_stage_boot_data(void)
+{
+	hv.boot.cmdline = hv_strdup(hv.boot.cmdline);
+	hv.boot.loader_name = hv_strdup(hv.boot.loader_name);
+	for (uint32_t i = 0; i < hv.boot.module_count; i++) {
+		const struct bootinfo_module *m = &hv.boot.modules[i];
+		struct hv_module_copy *c = &hv.modules[hv.module_count++];
+		const char *args = "";
+		uint64_t size = m->end - m->start;
+
+		c->role = bootinfo_module_role(m->string ? m->string : "", &args);
+		c->args = hv_strdup(args);
+		c->string = hv_strdup(m->string);
+		c->size = size;
+		c->pa = palloc_pages(&hv.pool, (size + PAGE_SIZE - 1) / PAGE_SIZE + 1);
+		if (!c->pa)
+			panic("pool exhausted staging module %u", i);
+		memcpy((void *)(uintptr_t)c->pa, (const void *)(uintptr_t)m->start, size);
+	}
+}
+
+/* Everything below max(4 GiB, end of RAM) except the hypervisor's memory and
+ * the RAM the configuration leaves out: MMIO and firmware ranges stay
+ * mapped, with the MTRRs' memory types. */
+static void hv_build_ept(const struct mtrr_state *mtrr)
+{
+	struct mem_range all = { 0, FOUR_GIB }, excluded[HV_MAX_RANGES + 2];
+	struct mem_range map[HV_MAX_RANGES * 2];
+	size_t nex = 0, nmap;
+	int err;
+
+	for (uint32_t i = 0; i < hv.boot.mmap_count; i++) {
+		uint64_t end = hv.boot.mmap[i].base + hv.boot.mmap[i].len;
+
+		if (hv.boot.mmap[i].type == 1 && end > all.end)
+			all.end = (end + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+	}
+	excluded[nex++] = hv.hv_mem[0];
+	excluded[nex++] = hv.hv_mem[1];
+	if (hv.config.memory_count) {
+		/* RAM outside the configured `memory` ranges is not the guest's. */
+		struct mem_range cfg[CONFIG_MEMORY_CAP], left[HV_MAX_RANGES];
+		size_t nleft;
+
+		for (uint32_t i = 0; i < hv.config.memory_count; i++)
+			cfg[i] = (struct mem_range){ hv.config.memory[i].start,
+						     hv.config.memory[i].end + 1 };
+		memrange_subtract(hv.guest_ram, hv.guest_ram_count, cfg, hv.config.memory_count,
+				  left, HV_MAX_RANGES, &nleft);
+		for (size_t i = 0; i < nleft && nex < HV_MAX_RANGES + 2; i++)
+			excluded[nex++] = left[i];
+	}
+	if (memrange_subtract(&all, 1, excluded, nex, map, HV_MAX_RANGES * 2, &nmap))
+		panic("EPT map has too many pieces");
+	err = ept_init(&hv.ept, &hv.page_ops, vmx.caps.ept_2m, vmx.caps.ept_1g);
+	for (size_t i = 0; !err && i < nmap; i++) {
+		if (!memrange_page_inward(&map[i]))
+			continue;
+		err = ept_map_identity(&hv.ept, map[i].start, map[i].end - map[i].start,
+				       EPT_RWX, mtrr);
+	}
+	if (err) {
+		pr_err("building the EPT failed (error %d)", err);
+		hv_power_off(err == -ENOMEM ? HV_STATUS_NO_MEMORY : HV_STATUS_PANIC);
+	}
+}
+
+static void hv_read_mtrrs(struct mtrr_state *m)
+{
+	struct cpuid_regs r = cpuid(0x80000000, 0);
+
+	memset(m, 0, sizeof(*m));
+	m->phys_addr_bits = r.eax >= 0x80000008 ? (cpuid(0x80000008, 0).eax & 0xff) : 36;
+	if (!(cpuid(1, 0).edx & (1u << 12)))
+		return; /* no MTRRs: def_type 0 = disabled, everything UC?  Treat as WB below. */
+	m->cap = rdmsr(MTRR_MSR_CAP);
+	m->def_type = rdmsr(MTRR_MSR_DEF_TYPE);
+	m->nvar = m->cap & MTRR_CAP_VCNT_MASK;
+	if (m->nvar > MTRR_MAX_VAR)
+		m->nvar = MTRR_MAX_VAR;
+	for (unsigned i = 0; i < m->nvar; i++) {
+		m->var[i].base = rdmsr(MTRR_MSR_PHYSBASE0 + 2 * i);
+		m->var[i].mask = rdmsr(MTRR_MSR_PHYSBASE0 + 2 * i + 1);
+	}
+	if (m->cap & MTRR_CAP_FIX) {
+		m->fixed[0] = rdmsr(MTRR_MSR_FIX64K_00000);
+		m->fixed[1] = rdmsr(MTRR_MSR_FIX16K_80000);
+		m->fixed[2] = rdmsr(MTRR_MSR_FIX16K_A0000);
+		for (unsigned i = 0; i < 8; i++)
+			m->fixed[3 + i] = rdmsr(MTRR_MSR_FIX4K_C0000 + i);
+	}
+}
 
 __attribute__((noreturn)) void hv_setup_and_launch(void)
 {
-	if (!(cpuid(1, 0).ecx & (1u << 5))) {
-		pr_err("refused: this CPU has no VMX (CPUID.1:ECX.VMX[bit 5] = 0); spphv needs "
-		       "Intel VT-x with EPT and unrestricted guest (run it in Bochs with cpu model "
-		       "tigerlake, or on hardware with VT-x enabled in the firmware)");
-		hv_power_off(HV_STATUS_NO_VMX);
-	}
-	pr_err("vmx setup not written yet");
-	hv_power_off(HV_STATUS_PANIC);
+	struct vmx_guest_setup g = { 0 };
+	struct mtrr_state mtrr;
+	bool have_mtrr = cpuid(1, 0).edx & (1u << 12);
+
+	hv_check_cpu();
+	hv_setup_pool();
+	hv_stage_boot_data();
+	hv_load_config();
+	hv_read_mtrrs(&mtrr);
+	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
+	spp_setup(&g);
+	guest_load(&g.entry, &g.eax, &g.ebx);
+
+	g.eptp = ept_eptp(&hv.ept, false);
+	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
+	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
+	vmx.console_port = console_has_uart() ? console_port() : 0;
+	vmx_enable(&vmx, &hv.pool);
+	pr_info("boot: %lu ticks from hypervisor entry to guest launch", rdtsc() - hv.boot_tsc);
+	vmx_launch_guest(&vmx, &hv.pool, &g);
 }

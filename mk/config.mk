@@ -24,7 +24,7 @@ $(BUILD)/hv/hv/config_default.S.o: hv/default.conf
 # the seed corpus; crash inputs are written to build/fuzz-artifacts/ (copy them
 # into tests/fuzz/crashes/ once fixed: they are replayed by every run).
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. \
+FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_config
 FUZZ_RUN = $(Q)mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/artifacts; \
@@ -43,8 +43,13 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_RUN) -max_total_time=600 \
 		$(BUILD)/fuzz/corpus tests/fuzz/corpus tests/fuzz/crashes
 
+# Quiet on success (one summary line), the whole log on failure.
 fuzz-short: $(FUZZ_BIN)
+	@$(if $(Q),echo "  FUZZ    $(FUZZ_BIN) (20 s)")
 	$(FUZZ_RUN) -max_total_time=20 -runs=2000000 -seed=1 \
-		$(BUILD)/fuzz/corpus tests/fuzz/corpus tests/fuzz/crashes
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus tests/fuzz/crashes \
+		>$(BUILD)/fuzz/short.log 2>&1 \
+		&& grep -h '^Done' $(BUILD)/fuzz/short.log \
+		|| { cat $(BUILD)/fuzz/short.log; exit 1; }
 
 unit-extra: fuzz-short

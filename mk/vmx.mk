@@ -1,0 +1,2 @@
+# VMX constants, capability decoding and names (pure).
+PURE_SRCS += vmx/vmx_caps.c vmx/vmx_names.c

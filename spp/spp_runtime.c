@@ -1,0 +1,277 @@
+/*
+ * The SPP violation path (SDM Vol. 3C 29.3.4 for sub-page permissions, 26.5.2
+ * for the monitor trap flag).
+ *
+ * Hardware mode: the CPU checks the sub-page and exits (reason 48) only for a
+ * forbidden write; the write has not happened.  Software mode: the page is
+ * write-protected in EPT and every write to it exits.  Either way the decision
+ * needs no instruction decoder: the page is made writable for exactly one
+ * instruction under the monitor trap flag, with external interrupts and NMIs
+ * turned into VM exits so no guest handler runs while it is lifted; on the
+ * MTF exit the protection is restored and the protected sub-pages are compared
+ * with a copy taken before.  `deny` sub-pages get their old bytes back, `log`
+ * ones keep the new bytes, a `halt` range stops the guest.
+ */
+#include "ept/ept.h"
+#include "hv/console.h"
+#include "hv/cpu.h"
+#include "hv/errno.h"
+#include "hv/hv.h"
+#include "hv/lib/string.h"
+#include "hv/log.h"
+#include "hv/panic.h"
+#include "hv/power.h"
+#include "hv/status.h"
+#include "spp/spp.h"
+#include "spp/spp_defs.h"
+#include "spp/spp_state.h"
+#include "vmx/vmx_ops.h"
+
+#define SUBPAGE_OF(gpa) (((gpa) >> SPP_SUBPAGE_SHIFT) & (SPP_SUBPAGES_PER_PAGE - 1))
+
+static bool spp_rate_allows(void)
+{
+	uint64_t now = rdtsc(), cap = (uint64_t)hv.config.log_rate * spp.tsc_hz;
+
+	/* Token bucket in units of 1/tsc_hz lines: refills log_rate lines per
+	 * second of TSC time, holds at most one second's worth. */
+	spp.tokens_x_hz += (now - spp.last_tsc) * hv.config.log_rate;
+	if (spp.tokens_x_hz > cap)
+		spp.tokens_x_hz = cap;
+	spp.last_tsc = now;
+	if (spp.tokens_x_hz < spp.tsc_hz)
+		return false;
+	spp.tokens_x_hz -= spp.tsc_hz;
+	return true;
+}
+
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
+{
+	const struct config_protect *p = &hv.config.protect[range_id];
+
+	spp.total++;
+	spp.violations[range_id]++;
+	if (!spp_rate_allows()) {
+		spp.suppressed++;
+		return;
+	}
+	spp.logged++;
+	log_event("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
+		  "mode=%s policy=%s range=%s tsc=%lu",
+		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
+		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());
+}
+
+static void spp_window_controls(bool open)
+{
+	/* SDM Vol. 3C 25.6.1: with these set an interrupt or NMI exits instead of
+	 * being delivered through the guest's IDT. */
+	uint32_t hold = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+
+	vmx.pin = open ? (vmx.pin | hold) : (vmx.pin & ~hold);
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+	vmx_set_mtf(open);
+}
+
+__attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint16_t range)
+{
+	console_guest_flush();
+	pr_err("spp: write to halt range %s: stopping the guest", hv.config.protect[range].name);
+	vmx_dump_guest_state(r);
+	vmx_stop_guest(HV_STATUS_SPP_HALT);
+}
+
+static void spp_lift(struct spp_window_page *w, bool lift)
+{
+	if (lift)
+		*w->pte |= EPT_WRITE;
+	else
+		*w->pte &= ~EPT_WRITE;
+}
+
+bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
+{
+	const struct spp_page *rec = spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+	struct spp_window_page *w;
+	uint64_t *pte;
+
+	if (!rec || !(qual & EPT_VIOL_WRITE) || (qual & (EPT_VIOL_READ | EPT_VIOL_FETCH)) ==
+	    (EPT_VIOL_READ | EPT_VIOL_FETCH))
+		return false;
+	if (spp.window_count == SPP_WINDOW_PAGES) {
+		console_guest_flush();
+		pr_err("spp: one instruction wrote more than %d protected pages (gpa=0x%lx)",
+		       SPP_WINDOW_PAGES, gpa);
+		vmx_dump_guest_state(r);
+		vmx_stop_guest(HV_STATUS_SPP_HALT);
+	}
+	if (ept_get_pte_4k(&hv.ept, gpa, &pte))
+		panic("protected page 0x%lx has no EPT leaf", gpa);
+	if (!spp.window_open) {
+		spp.window_rip = vmcs_readl(GUEST_RIP);
+		spp.window_hw_violation = false;
+	}
+	/* Hardware mode: this exit is itself the verdict on the first byte's
+	 * sub-page (the write has been suppressed). */
+	if (spp.mode == SPP_MODE_HW) {
+		uint16_t range = rec->range_of_subpage[SUBPAGE_OF(gpa)];
+
+		if (range != SPP_NO_RANGE) {
+			spp_report_violation(gpa, range,
+					     (qual & EPT_VIOL_GLA_VALID) ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0);
+			if (hv.config.protect[range].policy == SPP_POLICY_HALT)
+				spp_halt_guest(r, range);
+			spp.window_hw_violation = true;
+		}
+	}
+	w = &spp.window[spp.window_count++];
+	w->gpa = gpa & ~(PAGE_SIZE - 1);
+	w->pte = pte;
+	w->rec = rec;
+	memcpy(w->saved, (const void *)(uintptr_t)w->gpa, PAGE_SIZE);
+	spp_lift(w, true);
+	spp_invept();
+	if (!spp.window_open) {
+		spp.window_open = true;
+		spp_window_controls(true);
+	}
+	return true;
+}
+
+/* Closes the window: protection back, then each protected sub-page that the
+ * instruction changed is judged by its range's policy. */
+static void spp_close_window(struct guest_regs *r)
+{
+	bool halt = false;
+	uint16_t halt_range = 0;
+
+	for (uint32_t i = 0; i < spp.window_count; i++)
+		spp_lift(&spp.window[i], false);
+	spp_invept();
+	spp_window_controls(false);
+	for (uint32_t i = 0; i < spp.window_count; i++) {
+		struct spp_window_page *w = &spp.window[i];
+		uint8_t *page = (uint8_t *)(uintptr_t)w->gpa;
+
+		for (unsigned sp = 0; sp < SPP_SUBPAGES_PER_PAGE; sp++) {
+			uint16_t range = w->rec->range_of_subpage[sp];
+			uint32_t off = sp * SPP_SUBPAGE_SIZE;
+
+			if (range == SPP_NO_RANGE ||
+			    !memcmp(page + off, w->saved + off, SPP_SUBPAGE_SIZE))
+				continue;
+			/* In software mode the change is the violation; in
+			 * hardware mode the exit already reported it. */
+			if (spp.mode == SPP_MODE_SW)
+				spp_report_violation(w->gpa + off, range, 0);
+			if (hv.config.protect[range].policy != SPP_POLICY_LOG)
+				memcpy(page + off, w->saved + off, SPP_SUBPAGE_SIZE);
+			if (hv.config.protect[range].policy == SPP_POLICY_HALT) {
+				halt = true;
+				halt_range = range;
+			}
+		}
+	}
+	spp.window_open = false;
+	spp.window_count = 0;
+	if (halt)
+		spp_halt_guest(r, halt_range);
+}
+
+bool spp_handle_mtf(struct guest_regs *r)
+{
+	if (!spp.window_open)
+		return false;
+	spp_close_window(r);
+	return true;
+}
+
+bool spp_abort_window(void)
+{
+	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
+
+	if (!spp.window_open)
+		return false;
+	spp_close_window(NULL);
+	/* An NMI that exited is consumed; hand it to the guest now that the
+	 * protection is back.  External interrupts stay pending in the
+	 * interrupt controller and are delivered after the entry. */
+	if (reason == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID) &&
+	    (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	return true;
+}
+
+void spp_handle_spp_event(struct guest_regs *r, uint64_t qual)
+{
+	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	const struct spp_page *rec = sppt_find(&spp.sppt, gpa);
+	uint64_t *leaf;
+
+	if ((qual & SPP_EXIT_QUAL_SPPT_MISS) && rec && !sppt_leaf(&spp.sppt, gpa, &leaf, true)) {
+		pr_warn("spp: SPPT miss at gpa=0x%lx; repaired from the configuration", gpa);
+		*leaf = sppt_mask_to_leaf(rec->writable_mask);
+		spp_invept();
+		return;
+	}
+	console_guest_flush();
+	pr_err("spp: SPPT %s at gpa=0x%lx (qualification=0x%lx): a hypervisor bug",
+	       (qual & SPP_EXIT_QUAL_SPPT_MISS) ? "miss on an unprotected page" : "misconfiguration",
+	       gpa, qual);
+	if (!sppt_leaf(&spp.sppt, gpa, &leaf, false))
+		pr_err("spp: SPPT leaf for gpa=0x%lx is 0x%lx", gpa, *leaf);
+	vmx_dump_guest_state(r);
+	vmx_stop_guest(HV_STATUS_PANIC);
+}
+
+uint32_t spp_query(uint64_t gpa)
+{
+	const struct spp_page *rec = spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+
+	return rec ? rec->writable_mask : SPP_ALL_WRITABLE_MASK;
+}
+
+int spp_lock(uint64_t gpa, uint64_t len)
+{
+	struct mem_range r = { gpa, gpa + len };
+	struct config_protect *p;
+	uint32_t id = hv.config.protect_count;
+	int err;
+
+	if (!hv.config.hypercall_lock || spp.mode == SPP_MODE_OFF)
+		return -EPERM;
+	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
+	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
+	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
+		return -EINVAL;
+	if (id >= hv.config.protect_cap)
+		return -ENOSPC;
+	err = sppt_protect(&spp.sppt, gpa, gpa + len - 1, (uint16_t)id);
+	if (err)
+		return err;
+	p = &hv.config.protect[id];
+	p->start = gpa;
+	p->end = gpa + len - 1;
+	p->policy = SPP_POLICY_DENY;
+	p->line = 0;
+	memcpy(p->name, "lock", 5);
+	hv.config.protect_count++;
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
+		err = spp_mark_page(page);
+		if (err)
+			break;
+	}
+	spp_invept();
+	pr_info("spp: guest locked 0x%lx-0x%lx (deny) as range %u", gpa, r.end - 1, id);
+	return err;
+}
+
+void spp_print_summary(void)
+{
+	log_event("spp-summary violations=%lu logged=%lu suppressed=%lu mode=%s",
+		  spp.total, spp.logged, spp.suppressed, spp_mode_name(spp.mode));
+	for (uint32_t i = 0; i < hv.config.protect_count && spp.violations; i++)
+		log_event("spp-range name=%s violations=%lu", hv.config.protect[i].name,
+			  spp.violations[i]);
+}

@@ -1,0 +1,66 @@
+/* The VMX layer: enabling VMX, the one VMCS, VM entry and the exit dispatch. */
+#ifndef VMX_VMX_H
+#define VMX_VMX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/palloc.h"
+#include "vmx/vmx_caps.h"
+
+/* Guest general-purpose registers as vmx/vmx_entry.S pushes them. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(offsetof(struct guest_regs, rax) == 0, "vmx_entry.S pops rax first");
+_Static_assert(offsetof(struct guest_regs, r15) == 14 * 8, "vmx_entry.S pushes r15 first");
+
+struct vmx_cpu {
+	struct vmx_msr_values msrs;
+	struct vmx_caps caps;
+	uint64_t vmxon_pa, vmcs_pa, msr_bitmap_pa, io_bitmap_pa[2];
+	uint32_t pin, proc, proc2, exit, entry; /* controls in force */
+	uint16_t console_port;                  /* guest writes to it are trapped */
+	bool spp_hw;                            /* EPT_SPP control is set */
+};
+
+extern struct vmx_cpu vmx;
+
+/* Reads the capability MSRs (only those that exist) and decodes them. */
+void vmx_probe(struct vmx_cpu *v);
+void vmx_report_caps(const struct vmx_cpu *v);
+
+/* Checks IA32_FEATURE_CONTROL, sets CR0/CR4 fixed bits, VMXON.  Refuses
+ * (powers off with a status) with one clear line on any failure. */
+void vmx_enable(struct vmx_cpu *v, struct palloc *pool);
+
+struct vmx_guest_setup {
+	uint64_t eptp, spptp; /* spptp 0: no hardware SPP */
+	uint32_t entry;       /* 32-bit entry point */
+	uint32_t eax, ebx;    /* multiboot magic and info address */
+	bool want_spp_hw, want_mtf;
+	bool test_entry_fail, test_unhandled_exit;
+};
+
+/* Builds the VMCS for a multiboot guest and launches it; never returns. */
+__attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc *pool,
+						const struct vmx_guest_setup *g);
+
+/* Asks for one monitor-trap-flag exit after the next guest instruction
+ * (SDM Vol. 3C 26.5.2), or cancels it. */
+void vmx_set_mtf(bool on);
+/* Injects a hardware exception into the guest at the next entry. */
+void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error);
+/* Skips the instruction that caused an instruction exit. */
+void vmx_skip_instruction(void);
+/* Dumps guest state at error level (for crash exits). */
+void vmx_dump_guest_state(const struct guest_regs *r);
+/* Stops the guest: flushes its console line, prints the reason, powers off. */
+__attribute__((noreturn)) void vmx_stop_guest(unsigned status);
+
+/* Exit handlers: called from vmx_handle_exit by basic exit reason. */
+typedef void (*vmx_exit_handler)(struct guest_regs *r, uint64_t qual);
+
+#endif
