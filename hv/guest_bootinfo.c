@@ -341,8 +341,9 @@ int guest_mmap_build(const struct bootinfo_mmap_entry *host, uint32_t n,
 			if (!gmm_get(host, n, reserved, i, &s, &e, &t))
 				continue;
 			if (s <= x && x < e) {
+				/* t >= 1, so t > win never lets 1 win */
 				if (win == 0 || win == MB_MEMORY_AVAILABLE ||
-				    (t != MB_MEMORY_AVAILABLE && t > win))
+				    t > win)
 					win = t;
 				if (e < next)
 					next = e;

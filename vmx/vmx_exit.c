@@ -358,8 +358,11 @@ static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
 
 void vmx_handle_exit(struct guest_regs *r);
 
+uint64_t vmx_exit_count;
+
 void vmx_handle_exit(struct guest_regs *r)
 {
+	vmx_exit_count++;
 	uint32_t reason = vmcs_read32(VM_EXIT_REASON);
 	uint32_t basic = reason & VMX_EXIT_REASON_BASIC_MASK;
 	vmx_exit_handler h;

@@ -333,10 +333,11 @@ static void test_mb1_mmap_hostile(void **state)
 	/* length cuts an entry short */
 	put32(m, info + I_MMAP_LENGTH, 24 + 20);
 	assert_int_equal(parse(m, MB1_MAGIC, info, &bi), -EINVAL);
-	/* size field below the 20 bytes the spec defines */
-	put32(m, info + I_MMAP_LENGTH, 48);
-	mb1_mmap_entry(m, mmap + 24, 19, 0, 0, 1);
+	/* size field below the 20 bytes the spec defines, length consistent */
+	put32(m, info + I_MMAP_LENGTH, 24 + 4 + 19);
+	mb1_mmap_entry(m, mmap + 24, 19, 0x1000, 0x1000, 1);
 	assert_int_equal(parse(m, MB1_MAGIC, info, &bi), -EINVAL);
+	put32(m, info + I_MMAP_LENGTH, 48);
 	/* size field running past mmap_length, and one that would wrap */
 	mb1_mmap_entry(m, mmap + 24, 21, 0, 0, 1);
 	assert_int_equal(parse(m, MB1_MAGIC, info, &bi), -EINVAL);
@@ -496,6 +497,12 @@ static void test_mb2_minimal_and_rsdp_old(void **state)
 	assert_int_equal(parse(m, MB2_MAGIC, 0x10000, &bi), 0);
 	assert_int_equal(bi.rsdp_phys, old);
 
+	/* entry_size must be a multiple of 8 (spec 3.6.8) */
+	mb2_begin(&b, m, 0x10000);
+	mb2_mmap(&b, 28, 2, e820);
+	mb2_end(&b);
+	assert_int_equal(parse(m, MB2_MAGIC, 0x10000, &bi), -EINVAL);
+
 	/* a wider entry_size (future fields) is stepped over */
 	mb2_begin(&b, m, 0x10000);
 	mb2_mmap(&b, 32, 5, e820);
@@ -561,7 +568,11 @@ static void test_mb2_hostile_frame(void **state)
 	uint64_t tag;
 	struct mb2b b;
 
+	/* well formed, but not 8-aligned (spec 3.6.1) */
+	mb2_begin(&b, m, 0x10004);
+	mb2_end(&b);
 	assert_int_equal(parse(m, MB2_MAGIC, 0x10004, &bi), -EINVAL);
+	memset(m->mem, 0, 0x100);
 
 	mb2_begin(&b, m, 0x10000);
 	mb2_string(&b, 1, "x");

@@ -116,7 +116,6 @@ static void test_options_any_order(void **state)
 	assert_int_equal(t_parse(&t, "protect 0+128 name=x.Y_9-z halt"), 0);
 	assert_int_equal(t.prot[0].policy, SPP_POLICY_HALT);
 	assert_string_equal(t.prot[0].name, "x.Y_9-z");
-	assert_string_equal(t.prot[0].name + 0, "x.Y_9-z");
 	assert_int_equal(t_parse(&t, "protect 0+128"), 0);
 	assert_string_equal(t.prot[0].name, "r0x0");
 	assert_int_equal(t_parse(&t, "protect 0xFFFFFFFFFFFFFF80-0xffffffffffffffff"), 0);

@@ -605,6 +605,18 @@ static void test_mb2_header_frame(void **state)
 	assert_int_equal(parse(d, size, &img), -EINVAL);
 	w32(d, 0x1014, 0xfffffff8);
 	assert_int_equal(parse(d, size, &img), -EINVAL);
+	/* a 12-byte tag ending the header: its padding steps past the end,
+	 * where an end tag outside the header must not count */
+	w32(d, 0x1014, 12);
+	w32(d, 0x1008, 28);
+	w32(d, 0x100c, (uint32_t)-(MB2_MAGIC + 28));
+	w32(d, 0x1020, 0);
+	w32(d, 0x1024, 8);
+	assert_int_equal(parse(d, size, &img), -EINVAL);
+	memset(d + 0x1000, 0, 0x100);
+	/* the header's fixed part ends exactly at the end of the file */
+	mb2_header(d, 0x2000, 0, &t);
+	assert_int_equal(parse(d, 0x2010, &img), -EINVAL);
 	free(d);
 }
 
