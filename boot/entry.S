@@ -10,7 +10,7 @@
 #include "hv/multiboot.h"
 #include "boot/boot_defs.h"
 
-#define MB1_FLAGS     ((1 << 0) | (1 << 1) | (1 << 16))  /* align mods, mem info, address fields */
+#define MB1_FLAGS     (MB1_HEADER_FLAG_PAGE_ALIGN | MB1_HEADER_FLAG_MEMORY_INFO | MB1_HEADER_FLAG_ADDRESS)
 #define CR0_PE        (1 << 0)
 #define CR0_WP        (1 << 16)
 #define CR0_PG        (1 << 31)
@@ -39,7 +39,7 @@ mb2_header_end:
 mb1_header:
 	.long MB1_HEADER_MAGIC
 	.long MB1_FLAGS
-	.long -(MB1_HEADER_MAGIC + MB1_FLAGS)
+	.long MB1_HEADER_CHECKSUM(MB1_FLAGS)
 	.long mb1_header                /* header_addr */
 	.long _image_start              /* load_addr */
 	.long _load_end                 /* load_end_addr */

@@ -4,11 +4,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guest/bench.h"
 #include "guest/console.h"
 #include "guest/cpu.h"
 #include "guest/guest.h"
 #include "guest/hypercall.h"
 #include "guest/idt.h"
+#include "guest/spp_probe.h"
 
 /* The identity map built by boot.S ends here. */
 #define GUEST_MAPPED_LIMIT 0x100000000ull
@@ -111,14 +113,22 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 	return GUEST_EXIT_OK;
 }
 
+uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
+
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
+	{ "bench", guest_mode_bench },
 	{ "write-hv-memory", mode_write_hv_memory },
 	{ "triple-fault", mode_triple_fault },
 	{ "vmx-insn", mode_vmx_insn },
 	{ "spin", mode_spin },
 	{ "hypercall-raw", mode_hypercall_raw },
 	{ "unexpected-ud", mode_unexpected_ud },
+	{ "spp", guest_mode_spp },
+	{ "spp-halt", guest_mode_spp_halt },
+	{ "spp-storm", guest_mode_spp_storm },
+	{ "spp-config", guest_mode_spp_config },
+	{ "hlt", guest_mode_hlt },
 };
 
 static bool str_eq(const char *a, const char *b)

@@ -48,8 +48,9 @@ struct bootinfo_mem {
 	const void *(*map)(void *ctx, uint64_t pa, uint64_t len);
 };
 
-/* magic: EAX at kernel entry; info_pa: EBX.  0, -EINVAL for an unknown magic or
- * malformed data. */
+/* magic: EAX at kernel entry; info_pa: EBX.  0, or -EINVAL for an unknown magic
+ * or malformed data (out is then incomplete).  A string pointer of 0 in mb1
+ * info reads as "not given". */
 int bootinfo_parse(uint32_t magic, uint64_t info_pa,
 		   const struct bootinfo_mem *mem, struct bootinfo *out);
 

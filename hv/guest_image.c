@@ -305,8 +305,8 @@ static int guest_load_elf(struct guest_image *img, const uint8_t *f,
 	}
 	if (img->nsegs == 0)
 		return -EINVAL;
-	/* A higher-half kernel names its entry virtually; like GRUB, map it
-	 * through the segment whose virtual range holds it. */
+	/* A higher-half kernel names its entry virtually: map it through the
+	 * segment whose virtual range holds it. */
 	for (i = 0; i < img->nsegs; i++) {
 		if (entry >= vaddr[i] && entry - vaddr[i] < img->segs[i].mem_size) {
 			entry = entry - vaddr[i] + img->segs[i].dest;

@@ -497,6 +497,14 @@ static void test_mb2_minimal_and_rsdp_old(void **state)
 	assert_int_equal(parse(m, MB2_MAGIC, 0x10000, &bi), 0);
 	assert_int_equal(bi.rsdp_phys, old);
 
+	/* a second mmap tag does not replace or extend the first */
+	mb2_begin(&b, m, 0x10000);
+	mb2_mmap(&b, 24, 2, e820);
+	mb2_mmap(&b, 24, 5, e820);
+	mb2_end(&b);
+	assert_int_equal(parse(m, MB2_MAGIC, 0x10000, &bi), 0);
+	assert_int_equal(bi.mmap_count, 2);
+
 	/* entry_size must be a multiple of 8 (spec 3.6.8) */
 	mb2_begin(&b, m, 0x10000);
 	mb2_mmap(&b, 28, 2, e820);
