@@ -34,6 +34,7 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -I. -D_DEFAULT_SOURCE \
 HOST_LDLIBS := -lcmocka
 
 PURE_SRCS :=
+.DEFAULT_GOAL := all
 HOST_TOOLS :=
 TEST_DEPS :=
 include $(sort $(wildcard mk/*.mk))

@@ -205,10 +205,12 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	struct mtrr_state mtrr;
 	bool have_mtrr = cpuid(1, 0).edx & (1u << 12);
 
-	hv_check_cpu();
+	/* The configuration is read and reported before the CPU checks, so a
+	 * boot on a machine without VMX still shows what it received. */
 	hv_setup_pool();
 	hv_stage_boot_data();
 	hv_load_config();
+	hv_check_cpu();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	spp_setup(&g);

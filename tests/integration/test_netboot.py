@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m pytest tests/integration/test_netboot.py
 """
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -45,9 +46,25 @@ CPU = re.compile(r"^cpu: vendor=\S+ .*vmx=(yes|no)$")
 CONFIG = re.compile(r"^config: source=(\S+)(.*)$")
 
 
-def run_hvrun(*args, timeout=BOOT_TIMEOUT):
+def snapshot_images(tmp_path_factory):
+    """Private copies of hv.elf and the guest: module sizes are compared with
+    the very files booted, even if build/ is rebuilt meanwhile."""
+    d = tmp_path_factory.mktemp("images")
+    hv, guest = str(d / "hv.elf"), str(d / "guest.elf")
+    shutil.copyfile(HV, hv)
+    shutil.copyfile(GUEST, guest)
+    return hv, guest
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    return snapshot_images(tmp_path_factory)
+
+
+def run_hvrun(images, *args, timeout=BOOT_TIMEOUT):
     """tools/hvrun as a subprocess: (exit status, console log)."""
-    cmd = [HVRUN, "--emu", "qemu", "--hv", HV, "--guest", GUEST, "--megs", str(MEGS),
+    hv, guest = images
+    cmd = [HVRUN, "--emu", "qemu", "--hv", hv, "--guest", guest, "--megs", str(MEGS),
            "--timeout", str(timeout), *args]
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=timeout + 60)
@@ -135,7 +152,7 @@ def check_report(rc, log, protocol, loader_prefix, modules, config_source):
 
 
 @pytest.fixture
-def test_config(tmp_path):
+def netboot_config(tmp_path):
     path = tmp_path / "netboot.conf"
     path.write_text(TEST_CONFIG)
     return str(path)
@@ -146,24 +163,24 @@ def check_config_content(rep, log):
         assert f"protect-ranges={TEST_CONFIG_PROTECTS} " in rep["config"]["rest"] + " ", log
 
 
-def test_pxe_grub_multiboot2(test_config):
-    rc, log = run_hvrun("--boot", "pxe-grub", "--config", test_config,
+def test_pxe_grub_multiboot2(images, netboot_config):
+    rc, log = run_hvrun(images, "--boot", "pxe-grub", "--config", netboot_config,
                         "--cmdline", "loglevel=4 nb=grub", "--guest-args", "x=1 y")
     assert "core.0" in log, f"iPXE did not load GRUB's network image\n{log}"
-    rep = check_report(rc, log, 2, "GRUB", [("guest", "x=1 y", GUEST),
-                                            ("config", "", test_config)], "module")
+    rep = check_report(rc, log, 2, "GRUB", [("guest", "x=1 y", images[1]),
+                                            ("config", "", netboot_config)], "module")
     assert rep["boot"]["cmdline"] == "loglevel=4 nb=grub", log
     # GRUB passes a module's arguments only, without its file name.
     assert [m["string"] for m in rep["modules"]] == ["guest x=1 y", "config"], log
     check_config_content(rep, log)
 
 
-def test_pxe_ipxe_multiboot1(test_config):
-    rc, log = run_hvrun("--boot", "pxe-ipxe", "--config", test_config,
+def test_pxe_ipxe_multiboot1(images, netboot_config):
+    rc, log = run_hvrun(images, "--boot", "pxe-ipxe", "--config", netboot_config,
                         "--cmdline", "loglevel=4 nb=ipxe", "--guest-args", "x=1 y")
     assert "hv.ipxe" in log, f"iPXE did not run the script\n{log}"
-    rep = check_report(rc, log, 1, "iPXE", [("guest", "x=1 y", GUEST),
-                                            ("config", "", test_config)], "module")
+    rep = check_report(rc, log, 1, "iPXE", [("guest", "x=1 y", images[1]),
+                                            ("config", "", netboot_config)], "module")
     # iPXE puts the image's URL in front of every command line.
     assert re.fullmatch(r"tftp://\S+/hv\.elf loglevel=4 nb=ipxe",
                         rep["boot"]["cmdline"]), log
@@ -174,9 +191,9 @@ def test_pxe_ipxe_multiboot1(test_config):
 
 @pytest.mark.parametrize("boot,loader,protocol", [("pxe-grub", "GRUB", 2),
                                                   ("pxe-ipxe", "iPXE", 1)])
-def test_netboot_without_config_module(boot, loader, protocol):
-    rc, log = run_hvrun("--boot", boot)
-    check_report(rc, log, protocol, loader, [("guest", "", GUEST)], "default")
+def test_netboot_without_config_module(images, boot, loader, protocol):
+    rc, log = run_hvrun(images, "--boot", boot)
+    check_report(rc, log, protocol, loader, [("guest", "", images[1])], "default")
 
 
 def read(path):

@@ -23,8 +23,9 @@ CMDLINE = "loglevel=4 path=uefi"
 GUEST_ARGS = "x=1 y"
 
 
-def run_hvrun(*args, timeout=nb.BOOT_TIMEOUT):
-    return nb.run_hvrun(*args, timeout=timeout)
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    return nb.snapshot_images(tmp_path_factory)
 
 
 def sha256(path):
@@ -39,26 +40,26 @@ def config_file(tmp_path_factory):
     return str(path)
 
 
-def boot(kind, config):
-    rc, log = run_hvrun("--boot", kind, "--config", config, "--cmdline", CMDLINE,
-                        "--guest-args", GUEST_ARGS)
-    rep = nb.check_report(rc, log, 2, "GRUB", [("guest", GUEST_ARGS, nb.GUEST),
+def boot(images, kind, config):
+    rc, log = nb.run_hvrun(images, "--boot", kind, "--config", config, "--cmdline", CMDLINE,
+                           "--guest-args", GUEST_ARGS)
+    rep = nb.check_report(rc, log, 2, "GRUB", [("guest", GUEST_ARGS, images[1]),
                                                ("config", "", config)], "module")
     return rep, log
 
 
 @pytest.fixture(scope="module")
-def uefi_boot(config_file):
+def uefi_boot(images, config_file):
     before = sha256(OVMF_VARS)
-    result = boot("uefi", config_file)
+    result = boot(images, "uefi", config_file)
     # Each run works on its own copy of the variable store.
     assert sha256(OVMF_VARS) == before
     return result
 
 
 @pytest.fixture(scope="module")
-def bios_boot(config_file):
-    return boot("iso", config_file)
+def bios_boot(images, config_file):
+    return boot(images, "iso", config_file)
 
 
 def test_uefi_boot_report(uefi_boot):
