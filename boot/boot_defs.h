@@ -13,4 +13,8 @@
 
 #define COM1_PORT         0x3f8
 
+/* Application processors parked at boot (hv/smp.c). */
+#define AP_MAX            64
+#define AP_STACK_SHIFT    12       /* 4 KiB stack each */
+
 #endif

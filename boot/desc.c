@@ -101,3 +101,13 @@ void desc_host_state(struct desc_host_state *s)
 	s->ds = GDT_SEL_DATA;
 	s->tr = GDT_SEL_TSS;
 }
+
+void desc_load_ap(void)
+{
+	struct desc_ptr gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	/* Same GDT and IDT as the BSP; no TSS (ltr of the BSP's busy TSS would
+	 * fault), so an AP's exceptions run on its own stack. */
+	__asm__ volatile("lgdt %0\n\tlidt %1" : : "m"(gdtr), "m"(idtr) : "memory");
+}

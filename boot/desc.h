@@ -8,6 +8,9 @@
  * IDT routing every vector to boot/isr.S. */
 void desc_init(void);
 
+/* For application processors: the BSP's GDT and IDT, no TSS. */
+void desc_load_ap(void);
+
 /* Values the VMCS host-state area needs (SDM Vol. 3C section 25.5). */
 struct desc_host_state {
 	uint64_t gdt_base, idt_base, tr_base;

@@ -185,6 +185,12 @@ boot_gdt_desc:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
 
+	.section .data
+	.align 8
+	.globl boot_pml4_pa
+boot_pml4_pa:
+	.quad boot_pml4                 /* for the APs (boot/ap_entry.S) */
+
 	.section .bss
 	.align 4096
 boot_pml4:

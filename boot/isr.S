@@ -2,8 +2,9 @@
  * Exception entry stubs.  Every vector pushes the same frame (a dummy error
  * code where the CPU pushes none, SDM Vol. 3A section 7.13) and jumps to one
  * common path that saves the general registers in the order of
- * struct exception_frame (hv/panic.h) and calls exception_dispatch, which
- * never returns: an exception in the hypervisor is always fatal.
+ * struct exception_frame (hv/panic.h) and calls exception_dispatch.  Only an
+ * NMI comes back (it is handed to the guest or ignored on a parked AP); any
+ * other exception in the hypervisor is fatal.
  */
 	.text
 	.code64
@@ -72,11 +73,27 @@ isr_common:
 	pushq %r14
 	pushq %r15
 	movq %rsp, %rdi
+	movq %rsp, %rbx
 	andq $-16, %rsp
 	call exception_dispatch
-1:	cli
-	hlt
-	jmp 1b
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp                  /* vector and error code */
+	iretq
 
 	.section .rodata
 	.globl isr_table

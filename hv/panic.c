@@ -4,6 +4,7 @@
 #include "hv/log.h"
 #include "hv/power.h"
 #include "hv/status.h"
+#include "boot/boot_defs.h"
 
 #include <stddef.h>
 
@@ -41,8 +42,20 @@ __attribute__((noreturn)) void hv_panic_at(const char *file, int line,
 	hv_power_off(HV_STATUS_PANIC);
 }
 
-__attribute__((noreturn)) void exception_dispatch(struct exception_frame *f)
+bool hv_nmi_pending;
+extern char ap_stacks[];
+
+void exception_dispatch(struct exception_frame *f)
 {
+	/* NMIs belong to the guest (NMI exiting is off outside SPP windows):
+	 * one that lands while the BSP runs the hypervisor is re-injected at
+	 * the next VM entry; on a parked AP there is nothing to do. */
+	if (f->vector == 2) {
+		if (f->rsp < (uint64_t)ap_stacks ||
+		    f->rsp > (uint64_t)ap_stacks + ((uint64_t)AP_MAX << AP_STACK_SHIFT))
+			hv_nmi_pending = true;
+		return;
+	}
 	const char *name = f->vector < 32 ? exception_names[f->vector] : NULL;
 
 	if (panic_depth++)

@@ -1,6 +1,7 @@
 #ifndef HV_PANIC_H
 #define HV_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Register frame built by boot/isr.S; the order is pinned below and there. */
@@ -23,7 +24,12 @@ void hv_panic_at(const char *file, int line, const char *fmt, ...);
 			panic("assertion failed: %s", #cond);        \
 	} while (0)
 
-/* Called from boot/isr.S for every CPU exception taken in the hypervisor. */
-__attribute__((noreturn)) void exception_dispatch(struct exception_frame *f);
+/* Called from boot/isr.S for every CPU exception taken in the hypervisor;
+ * returns only for an NMI. */
+void exception_dispatch(struct exception_frame *f);
+
+/* An NMI arrived in root operation on the BSP; vmx injects it at the next
+ * VM entry. */
+extern bool hv_nmi_pending;
 
 #endif

@@ -10,6 +10,7 @@
 #include "hv/log.h"
 #include "hv/panic.h"
 #include "hv/power.h"
+#include "hv/smp.h"
 #include "hv/status.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
@@ -220,6 +221,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
 	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;
+	smp_park_aps(&vmx, &hv.pool);
 	vmx_enable(&vmx, &hv.pool);
 	pr_info("boot: %lu ticks from hypervisor entry to guest launch", rdtsc() - hv.boot_tsc);
 	vmx_launch_guest(&vmx, &hv.pool, &g);

@@ -371,6 +371,10 @@ void vmx_handle_exit(struct guest_regs *r)
 		vmx_report_entry_failure(reason, r);
 	h = basic < EXIT_REASON_COUNT ? vmx_exit_handlers[basic] : NULL;
 	(h ? h : vmx_exit_unhandled)(r, vmcs_readl(EXIT_QUALIFICATION));
+	if (hv_nmi_pending && !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
+		hv_nmi_pending = false;
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	}
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state
