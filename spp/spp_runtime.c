@@ -27,6 +27,7 @@
 #include "spp/spp_state.h"
 #include "vmx/vmx_ops.h"
 
+#define DBG_PENDING_BS (1ull << 14) /* single-step, SDM Vol. 3C table 28-1 */
 #define SUBPAGE_OF(gpa) (((gpa) >> SPP_SUBPAGE_SHIFT) & (SPP_SUBPAGES_PER_PAGE - 1))
 
 static bool spp_rate_allows(void)
@@ -62,15 +63,38 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());
 }
 
+/*
+ * The one-instruction step.  The monitor trap flag is the architectural way
+ * (SDM Vol. 3C 26.5.2); Bochs 2.7 advertises it but never delivers the MTF
+ * exit, so the guest's RFLAGS.TF is set as well, with #DB intercepted: the
+ * single-step trap after the instruction (SDM Vol. 3A 18.3.1.4) exits too.
+ * Whichever exit comes first closes the window; the other is cancelled.
+ * While the window is open every exception, external interrupt and NMI exits
+ * instead of running a guest handler with the protection lifted (SDM Vol. 3C
+ * 25.6.1, 25.6.3); the event is handed back once the protection is in place.
+ */
 static void spp_window_controls(bool open)
 {
-	/* SDM Vol. 3C 25.6.1: with these set an interrupt or NMI exits instead of
-	 * being delivered through the guest's IDT. */
 	uint32_t hold = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
 
 	vmx.pin = open ? (vmx.pin | hold) : (vmx.pin & ~hold);
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
-	vmx_set_mtf(open);
+	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
+	if (vmx.caps.mtf)
+		vmx_set_mtf(open);
+	if (open) {
+		spp.window_guest_tf = rflags & X86_RFLAGS_TF;
+		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
+	} else {
+		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_RFLAGS_TF) | spp.window_guest_tf);
+		/* A single-step trap recorded as pending (MTF exit first) must not
+		 * reach the guest: it never asked for it. */
+		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+
+		if (!spp.window_guest_tf && (dbg & DBG_PENDING_BS))
+			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
+	}
 }
 
 __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint16_t range)
@@ -124,6 +148,8 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 			spp.window_hw_violation = true;
 		}
 	}
+	pr_dbg("spp: lift page 0x%lx (window pages %u) rip=0x%lx qual=0x%lx", gpa, spp.window_count,
+	       vmcs_readl(GUEST_RIP), qual);
 	w = &spp.window[spp.window_count++];
 	w->gpa = gpa & ~(PAGE_SIZE - 1);
 	w->pte = pte;
@@ -134,6 +160,14 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 	if (!spp.window_open) {
 		spp.window_open = true;
 		spp_window_controls(true);
+	} else {
+		/* A second page of the same instruction: the instruction will run
+		 * again from its start, so the single-step trap its first attempt
+		 * left pending (saved in the VMCS at this exit) must not fire
+		 * before it has. */
+		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
+
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
 	}
 	return true;
 }
@@ -188,18 +222,44 @@ bool spp_handle_mtf(struct guest_regs *r)
 
 bool spp_abort_window(void)
 {
-	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
+	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	uint32_t type = info & INTR_INFO_TYPE_MASK, vector = info & INTR_INFO_VECTOR_MASK;
+	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
 
 	if (!spp.window_open)
 		return false;
+	/* The single-step trap after the instruction: the step is done. */
+	bool stepped = reason == EXIT_REASON_EXCEPTION_NMI && type == INTR_TYPE_HARD_EXCEPTION &&
+		       vector == 1 && (qual & DBG_PENDING_BS);
+
+	pr_dbg("spp: window closed by exit reason=%u info=0x%x idt=0x%x qual=0x%lx",
+	       reason, info, idt, qual);
 	spp_close_window(NULL);
-	/* An NMI that exited is consumed; hand it to the guest now that the
-	 * protection is back.  External interrupts stay pending in the
-	 * interrupt controller and are delivered after the entry. */
-	if (reason == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID) &&
-	    (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	if (stepped) {
+		if (spp.window_guest_tf)
+			vmx_inject_exception(1, false, 0);
+		return true;
+	}
+	/* Anything else is handed back now that the protection is in place:
+	 * an event being delivered when the exit came is delivered again
+	 * (SDM Vol. 3C 28.2.4); external interrupts stay pending in the
+	 * interrupt controller. */
+	if (idt & INTR_INFO_VALID) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_NMI_UNBLOCKING);
+		if (idt & INTR_INFO_DELIVER_CODE)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	} else if (reason == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID)) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_NMI_UNBLOCKING);
+		if (info & INTR_INFO_DELIVER_CODE)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+		/* A #PF exit leaves CR2 unchanged (SDM Vol. 3C 27.1): load it. */
+		if (vector == 14 && type == INTR_TYPE_HARD_EXCEPTION)
+			__asm__ volatile("mov %0, %%cr2" : : "r"(qual));
+	}
 	return true;
 }
 

@@ -34,6 +34,7 @@ struct spp_state {
 	struct spp_window_page window[SPP_WINDOW_PAGES];
 	bool window_hw_violation;
 	uint64_t window_rip;
+	uint64_t window_guest_tf; /* the guest's own RFLAGS.TF */
 };
 
 extern struct spp_state spp;

@@ -16,6 +16,7 @@ Log lines (docs/log-format.md):
 """
 import os
 import re
+import shutil
 import subprocess
 import warnings
 
@@ -124,14 +125,15 @@ class HvRunResult:
 
 
 def hvrun_args(emu="bochs", cpu=None, boot=None, cmdline=None, guest_args=None,
-               config=None, megs=None, timeout=None, extra=()):
+               config=None, megs=None, timeout=None, hv=None, guest=None, extra=()):
     """The tools/hvrun argument list (always with --timeout, never --quiet:
     the log is read from its stdout)."""
     if timeout is None:
         timeout = BOCHS_TIMEOUT if emu == "bochs" else QEMU_TIMEOUT
     args = ["--emu", emu, "--timeout", str(timeout)]
-    for flag, val in (("--cpu", cpu), ("--boot", boot), ("--cmdline", cmdline),
-                      ("--guest-args", guest_args), ("--config", config), ("--megs", megs)):
+    for flag, val in (("--hv", hv), ("--guest", guest), ("--cpu", cpu), ("--boot", boot),
+                      ("--cmdline", cmdline), ("--guest-args", guest_args),
+                      ("--config", config), ("--megs", megs)):
         if val is not None:
             args += [flag, str(val)]
     return args + list(extra), timeout
@@ -165,10 +167,12 @@ def _newest_source(dirs, extra=()):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def built_images():
-    """hv.elf and guest.elf must exist: the Makefile's `integration` target
-    runs `make all` first.  An image older than its sources only warns: other
-    work in progress in the tree may not build yet."""
+def built_images(tmp_path_factory):
+    """(hv.elf, guest.elf) as this session runs them: copies of build/'s, so a
+    rebuild during the session cannot mix two builds.  Both must exist (the
+    Makefile's `integration` target runs `make all` first); an image older
+    than its sources only warns, since work in progress elsewhere in the tree
+    may not build yet."""
     missing = [p for p in (HV_ELF, GUEST_ELF) if not os.path.isfile(p)]
     if missing:
         pytest.fail(f"{', '.join(os.path.relpath(p, ROOT) for p in missing)} missing: "
@@ -180,16 +184,25 @@ def built_images():
             warnings.warn(f"{os.path.relpath(image, ROOT)} is older than "
                           f"{os.path.relpath(path, ROOT)}: the tests run the old image "
                           "(run `make all`)")
-    return HV_ELF, GUEST_ELF
+    snap = tmp_path_factory.mktemp("images")
+    copies = []
+    for image in (HV_ELF, GUEST_ELF):
+        dest = str(snap / os.path.basename(image))
+        shutil.copyfile(image, dest)
+        copies.append(dest)
+    return tuple(copies)
 
 
 @pytest.fixture(scope="session")
-def hvrun():
-    """A function hvrun(**kw) -> HvRunResult (keywords as hvrun_args), cached
-    per argument list for the session; hvrun(..., cache=False) boots again."""
+def hvrun(built_images):
+    """A function hvrun(**kw) -> HvRunResult (keywords as hvrun_args; hv and
+    guest default to the session's copies), cached per argument list for the
+    session; hvrun(..., cache=False) boots again."""
     results = {}
 
     def run(cache=True, **kw):
+        kw.setdefault("hv", built_images[0])
+        kw.setdefault("guest", built_images[1])
         key = tuple(hvrun_args(**kw)[0])
         if cache and key in results:
             return results[key]

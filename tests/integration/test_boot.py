@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import GUEST_ELF, HV_ELF, STATUS_NO_FINAL_LINE, STATUS_TIMEOUT, parse_kv
+from conftest import STATUS_NO_FINAL_LINE, STATUS_TIMEOUT, parse_kv
 
 STATUS_NO_VMX = 101
 BANNER = re.compile(r"^spphv \d+\.\d+\.\d+: sub-page write protection hypervisor$")
@@ -77,21 +77,22 @@ def check_module_sizes(mods, files):
         assert start % 4096 == 0, "modules must be page-aligned (module alignment tag / flag)"
 
 
-def test_qemu_kernel_multiboot1(hvrun, config_file):
+def test_qemu_kernel_multiboot1(hvrun, built_images, config_file):
+    hv_elf, guest_elf = built_images
     r = hvrun(emu="qemu", boot="kernel", cmdline=CMDLINE, guest_args=GUEST_ARGS,
               config=config_file, megs=MEGS)
     boot, mods = boot_report(r)
     assert boot[1] == "qemu" and boot[2] == "1", r.log
     # QEMU puts the kernel's file name in front of -append.
-    assert boot[3].split() == [HV_ELF, *CMDLINE.split()], r.log
+    assert boot[3].split() == [hv_elf, *CMDLINE.split()], r.log
     # QEMU -initrd passes "FILE ARGS" as each module's string.
-    assert [m[3] for m in mods] == [f"{GUEST_ELF} guest {GUEST_ARGS}",
+    assert [m[3] for m in mods] == [f"{guest_elf} guest {GUEST_ARGS}",
                                     f"{config_file} config"], r.log
-    check_module_sizes(mods, [GUEST_ELF, config_file])
+    check_module_sizes(mods, [guest_elf, config_file])
     check_no_vmx_refusal(r)
 
 
-def test_qemu_grub_iso_multiboot2(hvrun, config_file):
+def test_qemu_grub_iso_multiboot2(hvrun, built_images, config_file):
     r = hvrun(emu="qemu", boot="iso", cmdline=CMDLINE, guest_args=GUEST_ARGS,
               config=config_file, megs=MEGS)
     assert "Booting `spphv'" in r.log, f"GRUB did not boot the entry\n{r.log}"
@@ -100,7 +101,7 @@ def test_qemu_grub_iso_multiboot2(hvrun, config_file):
     assert boot[3] == CMDLINE, r.log
     # GRUB passes a module's arguments only, without its file name.
     assert [m[3] for m in mods] == [f"guest {GUEST_ARGS}", "config"], r.log
-    check_module_sizes(mods, [GUEST_ELF, config_file])
+    check_module_sizes(mods, [built_images[1], config_file])
     # Multiboot2 hands over the ACPI RSDP (used for the ACPI power-off).
     assert re.fullmatch(r"acpi: rsdp=0x[0-9a-f]+", r.message("acpi:")), r.log
     check_no_vmx_refusal(r)
