@@ -301,7 +301,10 @@ int spp_lock(uint64_t gpa, uint64_t len)
 
 	if (!hv.config.hypercall_lock || spp.mode == SPP_MODE_OFF)
 		return -EPERM;
+	/* The hypervisor reaches guest pages through its own identity map of
+	 * the first 4 GiB (boot/entry.S). */
 	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
+	    r.end > (1ull << 32) ||
 	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
 	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
 		return -EINVAL;

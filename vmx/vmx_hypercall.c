@@ -1,5 +1,7 @@
 /* Hypercalls (docs/hypercalls.md): VMCALL with EAX = function, arguments in
- * EBX, ECX, EDX, ESI, result in EAX (negative errno).  Only CPL 0 may call. */
+ * EBX, ECX, EDX, ESI, result in EAX (negative errno).  Only CPL 0 may call:
+ * user code gets the #UD a CPU without this hypervisor would raise (an
+ * -EPERM result would be indistinguishable from query's all-writable mask). */
 #include "hv/console.h"
 #include "hv/errno.h"
 #include "hv/log.h"
@@ -25,10 +27,11 @@ void vmx_hypercall(struct guest_regs *r)
 	uint32_t fn = (uint32_t)r->rax;
 	int64_t ret;
 
-	/* CPL is SS.DPL (SDM Vol. 3A 5.5): user code gets -EPERM. */
+	/* CPL is SS.DPL (SDM Vol. 3A 5.5). */
 	if ((vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DPL_MASK) &&
 	    (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
-		ret = -EPERM;
+		vmx_inject_exception(6, false, 0);
+		return;
 	} else {
 		switch (fn) {
 		case HC_VERSION:

@@ -50,10 +50,10 @@ void vmx_report_caps(const struct vmx_cpu *v)
 {
 	struct vmx_cap_item items[VMX_CAPS_REPORT_MAX];
 	size_t n = vmx_caps_report(&v->caps, items, VMX_CAPS_REPORT_MAX);
-	char line[256];
+	char line[640];
 	size_t len = 0;
 
-	for (size_t i = 0; i < n && len + 32 < sizeof(line); i++) {
+	for (size_t i = 0; i < n && len + 40 < sizeof(line); i++) {
 		const char *s = items[i].name;
 
 		if (len)
