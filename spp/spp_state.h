@@ -44,7 +44,8 @@ const char *spp_mode_name(enum spp_mode m);
  * hardware mode); the caller INVEPTs. */
 int spp_mark_page(uint64_t gpa);
 void spp_invept(void);
-/* Logs one violation (rate-limited) and counts it. */
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla_or_0);
+/* Counts one violation and logs it (rate-limited); the linear address is
+ * read from the VMCS when the EPT qualification says it is valid (0: none). */
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t ept_qual);
 
 #endif
