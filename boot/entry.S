@@ -106,6 +106,12 @@ setup_page_tables:
 	cmpl $2048, %ecx
 	jne 3b
 
+	movl $bsp_long_mode_target, %ebp
+
+/* Shared with the APs (boot/ap_entry.S): paging on the boot page tables, long
+ * mode, then a far jump through the m16:32 pointer at EBP into 64-bit code.
+ * Needs no stack. */
+	.globl enable_long_mode
 enable_long_mode:
 	movl $boot_pml4, %eax
 	movl %eax, %cr3
@@ -120,7 +126,7 @@ enable_long_mode:
 	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
 	movl %eax, %cr0
 	lgdt boot_gdt_desc
-	ljmp $GDT_SEL_CODE64, $long_mode_entry
+	ljmp *(%ebp)
 
 /* No long mode: say so on COM1 (the UART may be absent; then nobody hears it,
  * which is all we can do), ask Bochs and QEMU to power off, then halt. */
@@ -174,7 +180,13 @@ msg_no_long_mode:
 msg_shutdown:
 	.asciz "Shutdown"
 
+	.align 8
+bsp_long_mode_target:
+	.long long_mode_entry
+	.short GDT_SEL_CODE64
+
 	.align 16
+	.globl boot_gdt, boot_gdt_end
 boot_gdt:
 	.quad 0
 	.quad 0x00cf9a000000ffff        /* 0x08: 32-bit code */
@@ -184,12 +196,6 @@ boot_gdt_end:
 boot_gdt_desc:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
-
-	.section .data
-	.align 8
-	.globl boot_pml4_pa
-boot_pml4_pa:
-	.quad boot_pml4                 /* for the APs (boot/ap_entry.S) */
 
 	.section .bss
 	.align 4096
