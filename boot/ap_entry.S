@@ -26,7 +26,7 @@ ap_trampoline:
 	ljmpl $GDT_SEL_CODE32, $ap_entry32
 	.align 8
 ap_gdtr:
-	.short boot_gdt_end - boot_gdt - 1
+	.short boot_gdt_limit
 	.long boot_gdt
 ap_trampoline_end:
 

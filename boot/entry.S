@@ -186,13 +186,14 @@ bsp_long_mode_target:
 	.short GDT_SEL_CODE64
 
 	.align 16
-	.globl boot_gdt, boot_gdt_end
+	.globl boot_gdt, boot_gdt_limit
 boot_gdt:
 	.quad 0
 	.quad 0x00cf9a000000ffff        /* 0x08: 32-bit code */
 	.quad 0x00209a0000000000        /* 0x10: 64-bit code */
 	.quad 0x00cf92000000ffff        /* 0x18: data */
 boot_gdt_end:
+	.set boot_gdt_limit, boot_gdt_end - boot_gdt - 1
 boot_gdt_desc:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
