@@ -17,7 +17,7 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 bool spp_handle_mtf(struct guest_regs *r);
 /* An interrupt or NMI exit while a window is open: closes it so the event is
  * delivered with protection in place; the instruction is re-executed. */
-bool spp_abort_window(void);
+bool spp_abort_window(struct guest_regs *r);
 /* Exit reason 66 (SDM Vol. 3C 28.3.4). */
 void spp_handle_spp_event(struct guest_regs *r, uint64_t qual);
 /* Hypercalls: 32-bit writable-sub-page mask (all ones when unprotected);

@@ -244,7 +244,7 @@ bool spp_handle_mtf(struct guest_regs *r)
 	return true;
 }
 
-bool spp_abort_window(void)
+bool spp_abort_window(struct guest_regs *r)
 {
 	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -258,7 +258,7 @@ bool spp_abort_window(void)
 	bool stepped = reason == EXIT_REASON_EXCEPTION_NMI && type == INTR_TYPE_HARD_EXCEPTION &&
 		       vector == 1 && (qual & DBG_PENDING_BS);
 
-	spp_close_window(NULL);
+	spp_close_window(r);
 	if (stepped) {
 		if (spp.window_guest_tf)
 			vmx_inject_exception(1, false, 0);

@@ -299,7 +299,7 @@ static void vmx_exit_mtf(struct guest_regs *r, uint64_t qual)
 static void vmx_exit_event(struct guest_regs *r, uint64_t qual)
 {
 	/* Only enabled while an SPP window is open (spp/spp_window.c). */
-	if (!spp_abort_window())
+	if (!spp_abort_window(r))
 		vmx_exit_unhandled(r, qual);
 }
 
