@@ -153,10 +153,8 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 	}
 	if (ept_get_pte_4k(&hv.ept, gpa, &pte))
 		panic("protected page 0x%lx has no EPT leaf", gpa);
-	if (!spp.window_open) {
+	if (!spp.window_open)
 		spp.window_rip = vmcs_readl(GUEST_RIP);
-		spp.window_hw_violation = false;
-	}
 	/* Hardware mode: this exit is itself the verdict on the first byte's
 	 * sub-page (the write has been suppressed). */
 	if (spp.mode == SPP_MODE_HW) {
@@ -166,7 +164,6 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 			spp_report_violation(gpa, range, qual);
 			if (hv.config.protect[range].policy == SPP_POLICY_HALT)
 				spp_halt_guest(r, range);
-			spp.window_hw_violation = true;
 		}
 	}
 	w = &spp.window[spp.window_count++];

@@ -32,7 +32,6 @@ struct spp_state {
 	bool window_open;
 	uint32_t window_count;
 	struct spp_window_page window[SPP_WINDOW_PAGES];
-	bool window_hw_violation;
 	uint64_t window_rip;
 	uint64_t window_guest_tf; /* the guest's own RFLAGS.TF */
 };
