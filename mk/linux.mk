@@ -1,0 +1,26 @@
+# Linux guests: the boot-protocol fuzz target (its short run is part of
+# `make unit`), and the initramfs the Linux tests boot (built from Debian's
+# busybox-static, never committed).
+LINUX_FUZZ_BIN := $(BUILD)/fuzz/fuzz_linux
+$(LINUX_FUZZ_BIN): tests/fuzz/fuzz_linux.c hv/linux_boot.c hv/linux_boot.h hv/memrange.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) tests/fuzz/fuzz_linux.c hv/linux_boot.c hv/memrange.c -o $@
+
+LINUX_FUZZ_RUN = $(Q)mkdir -p $(BUILD)/fuzz/linux-corpus $(BUILD)/fuzz/artifacts; \
+	$(LINUX_FUZZ_BIN) -artifact_prefix=$(BUILD)/fuzz/artifacts/ -max_len=8192 \
+	-print_final_stats=1 -close_fd_mask=1
+
+.PHONY: fuzz-linux fuzz-linux-short
+fuzz-linux: $(LINUX_FUZZ_BIN)
+	$(LINUX_FUZZ_RUN) -max_total_time=600 $(BUILD)/fuzz/linux-corpus tests/fuzz/linux-corpus
+
+fuzz-linux-short: $(LINUX_FUZZ_BIN)
+	@$(if $(Q),echo "  FUZZ    $(LINUX_FUZZ_BIN) (10 s)")
+	$(LINUX_FUZZ_RUN) -max_total_time=10 -runs=1000000 -seed=1 \
+		$(BUILD)/fuzz/linux-corpus tests/fuzz/linux-corpus \
+		>$(BUILD)/fuzz/linux-short.log 2>&1 \
+		&& grep -h '^Done' $(BUILD)/fuzz/linux-short.log \
+		|| { cat $(BUILD)/fuzz/linux-short.log; exit 1; }
+
+unit-extra: fuzz-linux-short
