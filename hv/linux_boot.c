@@ -63,6 +63,9 @@ int linux_parse(const void *img, uint64_t size, struct linux_image *out, const c
 	*why = "no Linux setup header (boot flag 0xaa55 and \"HdrS\")";
 	if (!linux_is_bzimage(img, size))
 		return -ENOEXEC;
+	*why = "truncated Linux image (setup header)";
+	if (size < LINUX_HDR_VERSION + 2)
+		return -EINVAL;
 	out->version = rd16(p, LINUX_HDR_VERSION);
 	*why = "Linux boot protocol older than 2.06";
 	if (out->version < LINUX_MIN_VERSION)
