@@ -14,4 +14,16 @@ struct acpi_s5 {
  * -ENOENT when no usable FADT / \_S5 is found. */
 int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out);
 
+#define ACPI_SPACE_MEMORY 0
+#define ACPI_SPACE_IO     1
+
+struct acpi_reset {
+	uint8_t space;  /* ACPI_SPACE_* */
+	uint64_t addr;
+	uint8_t value;
+};
+
+/* The FADT's reset register; -ENOENT when the FADT offers none. */
+int acpi_find_reset(uint64_t rsdp_pa, struct acpi_reset *out);
+
 #endif

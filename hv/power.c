@@ -15,6 +15,11 @@ void power_set_rsdp(uint64_t rsdp_pa)
 	power_rsdp = rsdp_pa;
 }
 
+uint64_t power_rsdp_pa(void)
+{
+	return power_rsdp;
+}
+
 __attribute__((noreturn)) void hv_power_off(unsigned status)
 {
 	static const char shutdown[] = "Shutdown";

@@ -9,5 +9,6 @@ __attribute__((noreturn)) void hv_power_off(unsigned status);
 
 /* The ACPI RSDP from the boot information, for the S5 path (0: none). */
 void power_set_rsdp(uint64_t rsdp_pa);
+uint64_t power_rsdp_pa(void);
 
 #endif

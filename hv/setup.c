@@ -215,7 +215,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	spp_setup(&g);
-	guest_load(&g.entry, &g.eax, &g.ebx);
+	guest_load(&g);
 
 	g.eptp = ept_eptp(&hv.ept, false);
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);

@@ -11,6 +11,7 @@
 #include "spp/spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_names.h"
+#include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/vmx_xcr.h"
 
@@ -97,6 +98,7 @@ static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 {
 	(void)qual;
 	console_guest_flush();
+	vmx_power_record_triple_fault();
 	pr_err("guest triple fault: stopping the guest");
 	vmx_dump_guest_state(r);
 	vmx_stop_guest(HV_STATUS_GUEST_TRIPLE_FAULT);
@@ -265,9 +267,27 @@ static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
 	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
 
-	if ((qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) || size != 1) {
-		/* Only the console's byte registers are trapped; string or wide
-		 * access to them is outside this hypervisor's emulation. */
+	bool in = qual & VMX_IO_QUAL_IN;
+
+	if (qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) {
+		/* String I/O to a trapped port is outside this hypervisor's
+		 * emulation. */
+		vmx_exit_unhandled(r, qual);
+		return;
+	}
+	if (vmx_power_io(r, port, size, in)) {
+		vmx_skip_instruction();
+		return;
+	}
+	if (!vmx.console_port || port < vmx.console_port || port > vmx.console_port + 7) {
+		/* A wide access that covers a trapped port (e.g. a dword at
+		 * 0xCF8 covers 0xCF9, SDM Vol. 3C 25.6.4). */
+		vmx_io_passthrough(r, port, size, in);
+		vmx_skip_instruction();
+		return;
+	}
+	if (size != 1) {
+		/* Only the console's byte registers are trapped. */
 		vmx_exit_unhandled(r, qual);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include "hv/power.h"
 #include "hv/status.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -19,7 +20,7 @@
 
 extern void vmx_exit_stub(void);
 extern char vmx_exit_stack_top[];
-void vmx_launch(uint64_t eax, uint64_t ebx);
+void vmx_launch(uint64_t eax, uint64_t ebx, uint64_t esi);
 
 static uint32_t vmx_controls(enum vmx_ctl_kind kind, uint32_t required,
 			     uint32_t optional, uint64_t msr)
@@ -137,12 +138,12 @@ static void vmx_setup_host_state(void)
 
 static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 {
-	GUEST_SEG(CS, 0x08, GUEST_AR_CODE32);
-	GUEST_SEG(DS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(ES, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(SS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(FS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(GS, 0x10, GUEST_AR_DATA32);
+	GUEST_SEG(CS, g->cs_sel, GUEST_AR_CODE32);
+	GUEST_SEG(DS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(ES, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(SS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(FS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(GS, g->ds_sel, GUEST_AR_DATA32);
 	vmcs_write16(GUEST_TR_SELECTOR, 0);
 	vmcs_writel(GUEST_TR_BASE, 0);
 	vmcs_write32(GUEST_TR_LIMIT, 0x67);
@@ -151,8 +152,8 @@ static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 	vmcs_writel(GUEST_LDTR_BASE, 0);
 	vmcs_write32(GUEST_LDTR_LIMIT, 0);
 	vmcs_write32(GUEST_LDTR_AR_BYTES, GUEST_AR_LDT_UNUSABLE);
-	vmcs_writel(GUEST_GDTR_BASE, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_writel(GUEST_GDTR_BASE, g->gdtr_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, g->gdtr_limit);
 	vmcs_writel(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);
 
@@ -206,6 +207,7 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 		io_a[p / 8] |= (uint8_t)(1u << (p % 8));
 		io_a[(p + 3) / 8] |= (uint8_t)(1u << ((p + 3) % 8));
 	}
+	vmx_power_setup(io_a, (uint8_t *)(uintptr_t)v->io_bitmap_pa[1]);
 }
 
 __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc *pool,
@@ -218,7 +220,8 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_host_state();
 	vmx_setup_guest_state(g);
 	vmx_setup_bitmaps(v);
-	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x)", g->entry, g->eax, g->ebx);
-	vmx_launch(g->eax, g->ebx);
+	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x esi=0x%x)", g->entry, g->eax,
+		g->ebx, g->esi);
+	vmx_launch(g->eax, g->ebx, g->esi);
 	__builtin_unreachable();
 }
