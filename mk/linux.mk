@@ -24,3 +24,17 @@ fuzz-linux-short: $(LINUX_FUZZ_BIN)
 		|| { cat $(BUILD)/fuzz/linux-short.log; exit 1; }
 
 unit-extra: fuzz-linux-short
+
+# The initramfs: busybox-static and tests/linux/init, as a newc cpio.
+LINUX_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
+LINUX_INITRAMFS := $(BUILD)/linux/initramfs.cpio.gz
+$(LINUX_INITRAMFS): tests/linux/init
+	@test -x /bin/busybox || { echo "no /bin/busybox: install busybox-static (tools/install-deps)" >&2; exit 1; }
+	@mkdir -p $(BUILD)/linux
+	@$(if $(Q),echo "  CPIO    $@")
+	$(Q)rm -rf $(BUILD)/linux/root && mkdir -p $(BUILD)/linux/root/bin && \
+		cp /bin/busybox $(BUILD)/linux/root/bin/busybox && \
+		cp tests/linux/init $(BUILD)/linux/root/init && \
+		(cd $(BUILD)/linux/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
+		| gzip -9n >$@.tmp && mv $@.tmp $@
+TEST_DEPS += $(LINUX_INITRAMFS)
