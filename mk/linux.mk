@@ -38,3 +38,23 @@ $(LINUX_INITRAMFS): tests/linux/init
 		(cd $(BUILD)/linux/root && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
 		| gzip -9n >$@.tmp && mv $@.tmp $@
 TEST_DEPS += $(LINUX_INITRAMFS)
+
+# The same kernel and initramfs booted natively in QEMU TCG (no hypervisor,
+# about 7 s): where the kernel runs and where its sysctl variables are, for
+# the SPP test to protect and to compare with the run under the hypervisor.
+LINUX_NATIVE := $(BUILD)/linux/native.log
+$(LINUX_NATIVE): $(LINUX_INITRAMFS) $(LINUX_KERNEL)
+	@test -n "$(LINUX_KERNEL)" || { echo "no /boot/vmlinuz-*: install linux-image-amd64 (tools/install-deps)" >&2; exit 1; }
+	@$(if $(Q),echo "  QEMU    $@ (native Linux boot)")
+	$(Q)rm -f $@.tmp; timeout 180 qemu-system-x86_64 -m 256 -display none -no-reboot \
+		-monitor none -serial file:$@.tmp -kernel $(LINUX_KERNEL) \
+		-initrd $(LINUX_INITRAMFS) -append "console=ttyS0 nokaslr" \
+		</dev/null >/dev/null 2>&1; \
+	grep -q "spphv-linux: poweroff" $@.tmp || { echo "native Linux boot failed:" >&2; \
+		tail -20 $@.tmp >&2; exit 1; }; mv $@.tmp $@
+TEST_DEPS += $(LINUX_NATIVE)
+
+# `make run GUEST=linux`: the installed kernel, the initramfs, only the
+# console on the kernel's command line, no protect ranges.
+LINUX_RUN_ARGS = --guest $(LINUX_KERNEL) --initrd $(LINUX_INITRAMFS) \
+	--guest-args "console=ttyS0" --config tests/linux/plain.conf --timeout 900

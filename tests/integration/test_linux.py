@@ -1,0 +1,151 @@
+"""An unmodified Debian kernel (package linux-image-amd64, /boot/vmlinuz-*)
+as the guest, loaded through the Linux boot protocol, with the initramfs
+`make` builds from busybox-static and tests/linux/init.
+
+The reference is the same kernel and initramfs booted natively in QEMU TCG
+at build time (build/linux/native.log, mk/linux.mk): where the kernel runs
+(/proc/iomem) and where its sysctl variables are (/proc/kallsyms, nokaslr).
+Under the hypervisor the kernel must run at the same physical address, so
+the sub-page the SPP test protects holds that variable.
+
+Boot to init in Bochs takes about 6.3 G instructions (2-3 minutes of wall
+time); each test prints its wall time (pytest -s, or the junit report).
+The only kernel argument is the console (and nokaslr, to know addresses).
+"""
+import glob
+import os
+import re
+import time
+
+import pytest
+
+from conftest import ROOT
+
+KERNELS = sorted(glob.glob("/boot/vmlinuz-*"))
+INITRAMFS = os.path.join(ROOT, "build/linux/initramfs.cpio.gz")
+NATIVE_LOG = os.path.join(ROOT, "build/linux/native.log")
+PLAIN_CONF = os.path.join(ROOT, "tests/linux/plain.conf")
+ARGS = "console=ttyS0 nokaslr"
+LINUX_TIMEOUT = 900
+START_KERNEL_MAP = 0xffffffff80000000
+MARK = re.compile(r"\] spphv-linux: (.*)$")
+LOG_SYSCTL, DENY_SYSCTL = "overcommit_ratio", "vfs_cache_pressure"
+SYMBOL = {"overcommit_ratio": "sysctl_overcommit_ratio",
+          "vfs_cache_pressure": "sysctl_vfs_cache_pressure"}
+
+
+def marks(text):
+    """The init's markers (tests/linux/init), in order."""
+    out = []
+    for line in text.splitlines():
+        m = MARK.search(line)
+        if m:
+            out.append(m.group(1).strip())
+    return out
+
+
+def facts(text):
+    """iomem ranges, kallsyms addresses and sysctl results from the markers."""
+    f = {"iomem": {}, "sym": {}, "sysctl": {}}
+    for m in marks(text):
+        word, _, rest = m.partition(" ")
+        if word == "iomem":
+            rng, _, name = rest.partition(":")
+            lo, hi = rng.split("-")
+            f["iomem"][name] = (int(lo, 16), int(hi, 16))
+        elif word == "kallsyms":
+            name, _, addr = rest.partition("=")
+            f["sym"][name] = int(addr, 16)
+        elif word == "sysctl":
+            name, _, kv = rest.partition(" ")
+            f["sysctl"][name] = dict(p.split("=", 1) for p in kv.split())
+    return f
+
+
+@pytest.fixture(scope="module")
+def native():
+    """The native QEMU boot's facts (built by make: TEST_DEPS)."""
+    if not KERNELS:
+        pytest.fail("no /boot/vmlinuz-*: install linux-image-amd64 (tools/install-deps)")
+    for p in (INITRAMFS, NATIVE_LOG):
+        if not os.path.isfile(p):
+            pytest.fail(f"{os.path.relpath(p, ROOT)} missing: run `make integration`")
+    with open(NATIVE_LOG, errors="replace") as f:
+        nat = facts(f.read())
+    assert "Kernelcode" in nat["iomem"] and "_text" in nat["sym"], nat
+    assert nat["sysctl"][f"vm.{LOG_SYSCTL}"]["after"] == "77", nat
+    return nat
+
+
+def phys(nat, sym):
+    """Guest-physical address of a kernel symbol: its offset from _text,
+    from where the kernel's code starts in /proc/iomem."""
+    return nat["iomem"]["Kernelcode"][0] + nat["sym"][sym] - nat["sym"]["_text"]
+
+
+def boot_linux(hvrun, **kw):
+    t0 = time.monotonic()
+    kw.setdefault("config", PLAIN_CONF)
+    r = hvrun(cpu="tigerlake", guest=KERNELS[-1], guest_args=ARGS, timeout=LINUX_TIMEOUT,
+              extra=["--initrd", INITRAMFS], **kw)
+    print(f"\nlinux boot {kw}: {time.monotonic() - t0:.0f} s wall, status {r.status}")
+    return r
+
+
+def assert_booted_and_powered_off(r, native):
+    """Init ran, saw the kernel where it runs natively, powered off through
+    ACPI S5, and the hypervisor ended the run with status 0."""
+    m = marks(r.stdout)
+    assert m[:1] == ["init-start"] and "poweroff" in m, r.log
+    assert "poweroff-returned" not in m, r.log
+    loaded = r.message("guest: Linux boot protocol 2.")
+    assert "kernel=0x%x-" % native["iomem"]["Kernelcode"][0] in loaded, loaded
+    hv = facts(r.stdout)
+    assert hv["iomem"] == native["iomem"], (hv["iomem"], native["iomem"])
+    assert hv["sym"] == native["sym"], (hv["sym"], native["sym"])
+    assert r.event("guest-poweroff") is not None, r.log
+    names = [n for n, _ in r.events()]
+    assert names.index("guest-poweroff") < names.index("spp-summary") < names.index("hv-exit")
+    assert r.status == 0 and r.hv_exit_status() == 0, r.log
+    return hv
+
+
+def test_linux_boots_to_init_and_powers_off(hvrun, native):
+    r = boot_linux(hvrun)
+    hv = assert_booted_and_powered_off(r, native)
+    assert hv["sysctl"] == native["sysctl"], hv["sysctl"]
+    assert r.event("spp-summary")["mode"] == "hw", r.log
+
+
+def test_linux_boots_with_software_spp(hvrun, native):
+    r = boot_linux(hvrun, cmdline="spp=sw")
+    hv = assert_booted_and_powered_off(r, native)
+    assert hv["sysctl"] == native["sysctl"], hv["sysctl"]
+    assert r.event("spp-summary")["mode"] == "sw", r.log
+
+
+def test_linux_sysctl_variables_protected(hvrun, native, tmp_path):
+    """One boot, two sub-pages: the one holding vm.overcommit_ratio's
+    variable with `log` (the write goes through and is reported with the
+    kernel's RIP), the one holding vm.vfs_cache_pressure's with `deny` (the
+    write is dropped: the value reads back unchanged)."""
+    log_pa = phys(native, SYMBOL[LOG_SYSCTL])
+    deny_pa = phys(native, SYMBOL[DENY_SYSCTL])
+    assert log_pa >> 7 != deny_pa >> 7
+    conf = tmp_path / "linux-spp.conf"
+    conf.write_text(f"protect {log_pa & ~127:#x}+128 log name=ratio\n"
+                    f"protect {deny_pa & ~127:#x}+128 deny name=vfs\n")
+    r = boot_linux(hvrun, config=str(conf))
+    hv = assert_booted_and_powered_off(r, native)
+    viol = r.events("spp-violation")
+    ratio = [v for v in viol if v["range"] == "ratio" and int(v["gpa"], 16) == log_pa]
+    vfs = [v for v in viol if v["range"] == "vfs" and int(v["gpa"], 16) == deny_pa]
+    assert ratio and vfs, r.log
+    for v in ratio + vfs:
+        assert int(v["rip"], 16) >= START_KERNEL_MAP, v  # the kernel's own store
+        assert v["mode"] == "hw", v
+    assert {v["policy"] for v in ratio} == {"log"} and {v["policy"] for v in vfs} == {"deny"}
+    assert hv["sysctl"][f"vm.{LOG_SYSCTL}"] == {"before": "50", "wrote": "77", "after": "77"}
+    before = native["sysctl"][f"vm.{DENY_SYSCTL}"]["before"]
+    assert hv["sysctl"][f"vm.{DENY_SYSCTL}"] == {"before": before, "wrote": "123",
+                                                 "after": before}, r.log
