@@ -115,6 +115,10 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c */
+uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
+uint32_t guest_mode_poweroff_s5(const struct guest_boot *b);
+uint32_t guest_mode_pci_id(const struct guest_boot *b);
 
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
@@ -131,6 +135,10 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "reset-cf9", guest_mode_reset_cf9 },
+	{ "reset-kbd", guest_mode_reset_kbd },
+	{ "poweroff-s5", guest_mode_poweroff_s5 },
+	{ "pci-id", guest_mode_pci_id },
 };
 
 static bool str_eq(const char *a, const char *b)
