@@ -114,9 +114,11 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 }
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
+uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
 
 static const struct guest_mode guest_modes[] = {
+	{ "demo", guest_mode_demo },
 	{ "checks", guest_mode_checks },
 	{ "bench", guest_mode_bench },
 	{ "write-hv-memory", mode_write_hv_memory },
