@@ -170,7 +170,8 @@ uint32_t guest_mode_tsc_rewind(const struct guest_boot *b)
 			con_printf("guest: FAIL wrmsr IA32_TSC faulted\n");
 			return GUEST_EXIT_FAIL;
 		}
-		p[i % AUDIT_LEN] = (uint8_t)i;
+		/* A changed byte each time: software SPP counts only those. */
+		p[i % AUDIT_LEN] = (uint8_t)(p[i % AUDIT_LEN] + 1);
 	}
 	con_printf("guest: tsc-rewind done\n");
 	return GUEST_EXIT_OK;
