@@ -116,6 +116,8 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -133,6 +135,8 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "msr-policy", guest_mode_msr_policy },
+	{ "tsc-rewind", guest_mode_tsc_rewind },
 };
 
 static bool str_eq(const char *a, const char *b)
