@@ -114,13 +114,17 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 }
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
+uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c */
 uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
 uint32_t guest_mode_poweroff_s5(const struct guest_boot *b);
 uint32_t guest_mode_pci_id(const struct guest_boot *b);
 
 static const struct guest_mode guest_modes[] = {
+	{ "demo", guest_mode_demo },
 	{ "checks", guest_mode_checks },
 	{ "bench", guest_mode_bench },
 	{ "write-hv-memory", mode_write_hv_memory },
@@ -135,6 +139,8 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "msr-policy", guest_mode_msr_policy },
+	{ "tsc-rewind", guest_mode_tsc_rewind },
 	{ "reset-cf9", guest_mode_reset_cf9 },
 	{ "reset-kbd", guest_mode_reset_kbd },
 	{ "poweroff-s5", guest_mode_poweroff_s5 },

@@ -158,7 +158,7 @@ static void test_placement(void **state)
 	const char *why;
 	/* A 256 MiB Bochs machine: low RAM, then RAM to the top. */
 	struct mem_range ram[] = { { 0, 0x9f000 }, { MIB, 256 * MIB } };
-	/* The same with the hypervisor's image at 32 MiB and its pool on top. */
+	/* The same with a hypervisor image at 32 MiB (as before it moved) and its pool on top. */
 	struct mem_range split[] = { { 0, 0x9f000 }, { MIB, 32 * MIB }, { 34 * MIB, 220 * MIB } };
 	struct mem_range info[] = { { 0x10000, 0x20000 } };
 
