@@ -46,9 +46,9 @@ static void linux_write_gdt(struct vmx_guest_setup *g)
 
 static uint64_t linux_copy_rsdp(void)
 {
-	const uint8_t *rsdp = (const uint8_t *)(uintptr_t)hv.boot.rsdp_phys;
+	const uint8_t *rsdp = (const uint8_t *)(uintptr_t)power_rsdp_pa();
 
-	if (!hv.boot.rsdp_phys)
+	if (!rsdp)
 		return 0; /* BIOS: the kernel finds it in the BIOS area itself */
 	/* Under UEFI the loader's copy is the only one a kernel without EFI
 	 * services can find: hand it over through boot_params.acpi_rsdp_addr. */
