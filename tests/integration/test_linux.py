@@ -29,9 +29,9 @@ ARGS = "console=ttyS0 nokaslr"
 LINUX_TIMEOUT = 900
 START_KERNEL_MAP = 0xffffffff80000000
 MARK = re.compile(r"\] spphv-linux: (.*)$")
-LOG_SYSCTL, DENY_SYSCTL = "overcommit_ratio", "vfs_cache_pressure"
+LOG_SYSCTL, DENY_SYSCTL = "overcommit_ratio", "page_lock_unfairness"
 SYMBOL = {"overcommit_ratio": "sysctl_overcommit_ratio",
-          "vfs_cache_pressure": "sysctl_vfs_cache_pressure"}
+          "page_lock_unfairness": "sysctl_page_lock_unfairness"}
 
 
 def marks(text):
@@ -127,25 +127,26 @@ def test_linux_boots_with_software_spp(hvrun, native):
 def test_linux_sysctl_variables_protected(hvrun, native, tmp_path):
     """One boot, two sub-pages: the one holding vm.overcommit_ratio's
     variable with `log` (the write goes through and is reported with the
-    kernel's RIP), the one holding vm.vfs_cache_pressure's with `deny` (the
-    write is dropped: the value reads back unchanged)."""
+    kernel's RIP), the one holding vm.page_lock_unfairness's with `deny` (the
+    write is dropped: the value reads back unchanged; tests/linux/init says
+    why these two sub-pages)."""
     log_pa = phys(native, SYMBOL[LOG_SYSCTL])
     deny_pa = phys(native, SYMBOL[DENY_SYSCTL])
     assert log_pa >> 7 != deny_pa >> 7
     conf = tmp_path / "linux-spp.conf"
     conf.write_text(f"protect {log_pa & ~127:#x}+128 log name=ratio\n"
-                    f"protect {deny_pa & ~127:#x}+128 deny name=vfs\n")
+                    f"protect {deny_pa & ~127:#x}+128 deny name=unfair\n")
     r = boot_linux(hvrun, config=str(conf))
     hv = assert_booted_and_powered_off(r, native)
     viol = r.events("spp-violation")
     ratio = [v for v in viol if v["range"] == "ratio" and int(v["gpa"], 16) == log_pa]
-    vfs = [v for v in viol if v["range"] == "vfs" and int(v["gpa"], 16) == deny_pa]
-    assert ratio and vfs, r.log
-    for v in ratio + vfs:
+    unfair = [v for v in viol if v["range"] == "unfair" and int(v["gpa"], 16) == deny_pa]
+    assert ratio and unfair, r.log
+    for v in ratio + unfair:
         assert int(v["rip"], 16) >= START_KERNEL_MAP, v  # the kernel's own store
         assert v["mode"] == "hw", v
-    assert {v["policy"] for v in ratio} == {"log"} and {v["policy"] for v in vfs} == {"deny"}
+    assert {v["policy"] for v in ratio} == {"log"} and {v["policy"] for v in unfair} == {"deny"}
     assert hv["sysctl"][f"vm.{LOG_SYSCTL}"] == {"before": "50", "wrote": "77", "after": "77"}
     before = native["sysctl"][f"vm.{DENY_SYSCTL}"]["before"]
-    assert hv["sysctl"][f"vm.{DENY_SYSCTL}"] == {"before": before, "wrote": "123",
+    assert hv["sysctl"][f"vm.{DENY_SYSCTL}"] == {"before": before, "wrote": "9",
                                                  "after": before}, r.log
