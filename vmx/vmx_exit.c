@@ -250,7 +250,6 @@ static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 	static bool guest_dlab;
 	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
 	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
-
 	bool in = qual & VMX_IO_QUAL_IN;
 
 	if (qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) {
