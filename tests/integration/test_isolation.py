@@ -34,7 +34,7 @@ def test_msr_policy(hvrun, spp):
     ok = [line.split()[1] for line in lines if line.startswith("msr ") and line.endswith(" ok")]
     assert ok == MSR_CHECKS, r.log
     assert "msr done failed=0" in lines, r.log
-    assert r.message("msr: guest write 0x2000900 to IA32_APIC_BASE refused", level="warn")
+    assert r.message("msr: guest write 0x6000900 to IA32_APIC_BASE refused", level="warn")
     assert r.event("spp-summary")["mode"] == spp, r.log
 
 
