@@ -115,6 +115,8 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_nmi_ap(const struct guest_boot *b);  /* guest/mode_smp.c */
+uint32_t guest_mode_cpus(const struct guest_boot *b);    /* guest/mode_smp.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
@@ -131,6 +133,8 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "nmi-ap", guest_mode_nmi_ap },
+	{ "cpus", guest_mode_cpus },
 };
 
 static bool str_eq(const char *a, const char *b)

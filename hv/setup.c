@@ -73,6 +73,7 @@ static void hv_setup_pool(void)
 		forbidden[nf++] = (struct mem_range){ hv.boot.modules[i].start, hv.boot.modules[i].end };
 		size += (hv.boot.modules[i].end - hv.boot.modules[i].start + 2 * PAGE_SIZE);
 	}
+	size += smp_pool_bytes();
 	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
 	    !cmdline_parse_u64(val, &extra) && extra > size)
 		size = extra;
@@ -86,7 +87,11 @@ static void hv_setup_pool(void)
 	hv.page_ops = (struct page_ops){ &hv.pool, palloc_page_op, palloc_phys_to_virt_op };
 	hv.hv_mem[0] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
 	hv.hv_mem[1] = (struct mem_range){ hv.pool.start, hv.pool.end };
-	memrange_subtract(usable, nu, hv.hv_mem, 2, hv.guest_ram, HV_MAX_RANGES, &hv.guest_ram_count);
+	hv.hv_mem[2] = (struct mem_range){ SMP_TRAMPOLINE_PA, SMP_TRAMPOLINE_PA + PAGE_SIZE };
+	/* guest_ram keeps the trampoline page, so `memory` lines may cover it;
+	 * it is left out of the EPT and reported reserved like the rest. */
+	memrange_subtract(usable, nu, hv.hv_mem, HV_MEM_CONFIG, hv.guest_ram, HV_MAX_RANGES,
+			  &hv.guest_ram_count);
 	pr_info("memory: hypervisor image 0x%lx-0x%lx, pool 0x%lx-0x%lx (%lu KiB), reserved from the guest",
 		hv.hv_mem[0].start, hv.hv_mem[0].end - 1, hv.pool.start, hv.pool.end - 1,
 		(hv.pool.end - hv.pool.start) >> 10);
@@ -133,7 +138,7 @@ static void hv_stage_boot_data(void)
  * mapped, with the MTRRs' memory types. */
 static void hv_build_ept(const struct mtrr_state *mtrr)
 {
-	struct mem_range all = { 0, FOUR_GIB }, excluded[HV_MAX_RANGES + 2];
+	struct mem_range all = { 0, FOUR_GIB }, excluded[HV_MAX_RANGES + HV_MEM_COUNT];
 	struct mem_range map[HV_MAX_RANGES * 2];
 	size_t nex = 0, nmap;
 	int err;
@@ -144,8 +149,8 @@ static void hv_build_ept(const struct mtrr_state *mtrr)
 		if (hv.boot.mmap[i].type == 1 && end > all.end)
 			all.end = (end + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	}
-	excluded[nex++] = hv.hv_mem[0];
-	excluded[nex++] = hv.hv_mem[1];
+	for (int i = 0; i < HV_MEM_COUNT; i++)
+		excluded[nex++] = hv.hv_mem[i];
 	if (hv.config.memory_count) {
 		/* RAM outside the configured `memory` ranges is not the guest's. */
 		struct mem_range cfg[CONFIG_MEMORY_CAP], left[HV_MAX_RANGES];
@@ -156,7 +161,7 @@ static void hv_build_ept(const struct mtrr_state *mtrr)
 						     hv.config.memory[i].end + 1 };
 		memrange_subtract(hv.guest_ram, hv.guest_ram_count, cfg, hv.config.memory_count,
 				  left, HV_MAX_RANGES, &nleft);
-		for (size_t i = 0; i < nleft && nex < HV_MAX_RANGES + 2; i++)
+		for (size_t i = 0; i < nleft && nex < HV_MAX_RANGES + HV_MEM_COUNT; i++)
 			excluded[nex++] = left[i];
 	}
 	if (memrange_subtract(&all, 1, excluded, nex, map, HV_MAX_RANGES * 2, &nmap))
@@ -208,6 +213,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 
 	/* The configuration is read and reported before the CPU checks, so a
 	 * boot on a machine without VMX still shows what it received. */
+	smp_plan(hv.boot.rsdp_phys, hv.boot.cmdline);
 	hv_setup_pool();
 	hv_stage_boot_data();
 	hv_load_config();

@@ -325,7 +325,7 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
 	    r.end > (1ull << 32) ||
 	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
-	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
+	    memrange_set_overlaps(hv.hv_mem, HV_MEM_COUNT, &r, NULL))
 		return -EINVAL;
 	if (id >= hv.config.protect_cap)
 		return -ENOSPC;

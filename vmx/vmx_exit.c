@@ -10,6 +10,7 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_cpuid_topo.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
 
@@ -114,6 +115,8 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		c = cpuid(leaf, sub);
 		if (leaf == 1)
 			c.ecx = (c.ecx & ~CPUID_VMX_BIT) | CPUID_HV_BIT;
+		/* The guest owns one CPU; the others are parked (hv/smp.c). */
+		vmx_cpuid_one_cpu(leaf, sub, cpuid(0, 0).eax, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;
