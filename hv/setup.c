@@ -1,6 +1,7 @@
 /* From a parsed boot to a launched guest: CPU checks, the memory pool, the
  * configuration, the EPT and SPPT, the guest image. */
 #include "ept/ept.h"
+#include "hv/acpi_guest.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
@@ -220,6 +221,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_check_cpu();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
+	acpi_guest_tables(&hv.ept, &hv.pool, hv.boot.rsdp_phys, smp_bsp_apic_id());
 	spp_setup(&g);
 	guest_load(&g.entry, &g.eax, &g.ebx);
 

@@ -9,6 +9,8 @@ hypervisor memory."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import GUEST_ELF, ROOT
 
 HVRUN = os.path.join(ROOT, "tools/hvrun")
@@ -85,3 +87,32 @@ def test_trampoline_page_out_of_guest_reach():
     assert "guest: writing hypervisor memory at 0x8000" in log, log
     assert "FAIL write to hypervisor memory returned" not in log, log
     assert r.returncode == 107, log
+
+
+def cpus_line(log):
+    lines = [line for line in log.splitlines() if line.startswith("guest: cpus ")]
+    assert len(lines) == 1, log
+    return dict(w.split("=", 1) for w in lines[0].split()[2:] if "=" in w)
+
+
+@pytest.mark.parametrize("smp", [2, 4])
+def test_guest_sees_one_cpu(smp):
+    """Differential: the guest mode `cpus` counts enabled processors in the
+    ACPI MADT and the MP table where an OS finds them, and reads the CPUID
+    leaves that count logical processors.  Booted natively by GRUB in the
+    same Bochs machine it sees every CPU (and Bochs's leaf 4 / 0BH values);
+    under spphv one, with valid checksums (the mode fails on a bad one)."""
+    native = subprocess.run(
+        [HVRUN, "--native", "--smp", str(smp), "--timeout", "60", "--guest-args", "mode=cpus"],
+        capture_output=True, text=True, timeout=150, stdin=subprocess.DEVNULL)
+    n = cpus_line(native.stdout)
+    assert n["madt"] == str(smp) and n["mp"] == str(smp), native.stdout
+    assert n["cpuid4-cores"] != "1" and n["cpuidb-smt"] != "1", native.stdout
+
+    r, log = hvrun_smp(smp, "mode=cpus", timeout=120)
+    g = cpus_line(log)
+    assert g == {"madt": "1", "mp": "1", "cpuid1-logical": "1", "cpuid4-cores": "1",
+                 "cpuidb-smt": "1", "cpuidb-core": "1"}, log
+    assert "acpi: the guest's MADT at 0x" in log, log
+    assert f"lists 1 enabled processor(s); {smp - 1} marked disabled" in log, log
+    assert r.returncode == 0, log
