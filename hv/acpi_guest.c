@@ -109,12 +109,38 @@ static uint64_t acpi_guest_copy(struct ept *ept, struct palloc *pool, uint64_t s
 	return copy;
 }
 
+static uint8_t guest_rsdp[36];
+static uint32_t guest_rsdp_len;
+
+const uint8_t *acpi_guest_rsdp(uint32_t *len)
+{
+	*len = guest_rsdp_len;
+	return guest_rsdp_len ? guest_rsdp : NULL;
+}
+
+/* Keeps the RSDP's bytes if its checksums hold (ACPI 6.5 5.2.5.3: the first
+ * 20 bytes, and for revision 2+ all Length bytes). */
+static void acpi_guest_save_rsdp(uint64_t pa)
+{
+	const uint8_t *p = pa ? acpi_guest_ptr(pa) : 0;
+	uint32_t len;
+
+	if (!p || memcmp(p, "RSD PTR ", 8) || acpi_sum(p, 20))
+		return;
+	len = p[15] >= 2 ? 36 : 20;
+	if (len == 36 && (rd32(p + 20) < 36 || acpi_sum(p, 36)))
+		return;
+	memcpy(guest_rsdp, p, len);
+	guest_rsdp_len = len;
+}
+
 void acpi_guest_tables(struct ept *ept, struct palloc *pool, uint64_t rsdp_hint,
 		       uint32_t bsp_apic_id)
 {
 	struct guest_table t[GUEST_TABLES];
 	int n = acpi_guest_collect(t, rsdp_hint);
 
+	acpi_guest_save_rsdp(acpi_find_rsdp(rsdp_hint));
 	/* Tables may share pages (or an MP table the RSDP's page): each run of
 	 * overlapping page spans gets one contiguous copy. */
 	for (int i = 0; i < n; i++) {

@@ -20,4 +20,10 @@
 void acpi_guest_tables(struct ept *ept, struct palloc *pool, uint64_t rsdp_hint,
 		       uint32_t bsp_apic_id);
 
+/* The firmware's RSDP as acpi_guest_tables found it (its bytes saved then:
+ * a boot loader's copy may lie in memory the guest image overwrites), for
+ * the guest's Multiboot 2 ACPI tag.  *len: 36 (ACPI 2.0+), 20, or 0 and
+ * NULL returned when there is none. */
+const uint8_t *acpi_guest_rsdp(uint32_t *len);
+
 #endif

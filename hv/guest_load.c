@@ -2,6 +2,7 @@
  * Multiboot2 section 3): segments copied and zero-filled, `guest-module`
  * modules placed after the image, boot information built in low memory. */
 #include "hv/errno.h"
+#include "hv/acpi_guest.h"
 #include "hv/guest_bootinfo.h"
 #include "hv/guest_image.h"
 #include "hv/hv.h"
@@ -94,6 +95,10 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		.mmap = mmap, .mmap_count = nmap, .modules = mods, .module_count = nmods,
 	};
 	void *buf = (void *)(uintptr_t)GUEST_INFO_GPA;
+
+	/* Multiboot 2 guests get the firmware's RSDP in an ACPI tag; the
+	 * tables behind it show them one CPU (hv/acpi_guest.h). */
+	in.rsdp = acpi_guest_rsdp(&in.rsdp_len);
 
 	memset(buf, 0, GUEST_INFO_SIZE);
 	if (img.mb_version == 2) {

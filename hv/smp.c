@@ -46,7 +46,7 @@ static const struct vmx_cpu *ap_vmx;
 static volatile uint32_t ap_parked, ap_failed;
 
 static struct {
-	bool have_madt;
+	bool have_madt, bad_ap_max;
 	uint64_t madt_pa;
 	uint32_t bsp_id, madt_cpus, aps, ap_max;
 } smp;
@@ -99,9 +99,12 @@ void smp_plan(uint64_t rsdp_hint, const char *cmdline)
 
 	smp.bsp_id = smp_bsp_apic_id();
 	smp.ap_max = AP_MAX;
-	if (cmdline_get(cmdline, "ap-max", val, sizeof(val)) && !cmdline_parse_u64(val, &max) &&
-	    max < AP_MAX)
-		smp.ap_max = (uint32_t)max;
+	if (cmdline_get(cmdline, "ap-max", val, sizeof(val))) {
+		if (cmdline_parse_u64(val, &max) || max > AP_MAX)
+			smp.bad_ap_max = true;
+		else
+			smp.ap_max = (uint32_t)max;
+	}
 	if (acpi_find_tables(acpi_find_rsdp(rsdp_hint), "APIC", &pa, 1) != 1)
 		return;
 	madt = acpi_table_at(pa, "APIC");
@@ -177,6 +180,10 @@ void smp_park_aps(const struct vmx_cpu *v, struct palloc *pool)
 			smp.madt_cpus, smp.bsp_id);
 	else
 		pr_info("smp: no ACPI MADT; expecting no application processor");
+	if (smp.bad_ap_max) {
+		pr_err("refused: ap-max on the command line is not a number from 0 to %u", AP_MAX);
+		hv_power_off(HV_STATUS_SMP);
+	}
 	if (smp.aps > smp.ap_max) {
 		pr_err("refused: the MADT lists %u application processor(s), more than the %u "
 		       "this hypervisor parks (ap-max)", smp.aps, smp.ap_max);
