@@ -114,11 +114,15 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 }
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
+uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
 uint32_t guest_mode_nmi_ap(const struct guest_boot *b);  /* guest/mode_smp.c */
 uint32_t guest_mode_cpus(const struct guest_boot *b);    /* guest/mode_smp.c */
+uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
 
 static const struct guest_mode guest_modes[] = {
+	{ "demo", guest_mode_demo },
 	{ "checks", guest_mode_checks },
 	{ "bench", guest_mode_bench },
 	{ "write-hv-memory", mode_write_hv_memory },
@@ -135,6 +139,8 @@ static const struct guest_mode guest_modes[] = {
 	{ "wake-ap", guest_mode_wake_ap },
 	{ "nmi-ap", guest_mode_nmi_ap },
 	{ "cpus", guest_mode_cpus },
+	{ "msr-policy", guest_mode_msr_policy },
+	{ "tsc-rewind", guest_mode_tsc_rewind },
 };
 
 static bool str_eq(const char *a, const char *b)

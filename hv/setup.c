@@ -15,6 +15,7 @@
 #include "hv/status.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_msr.h"
 
 #define HV_POOL_BASE_SIZE (24ull << 20)
 #define HV_LOW_LIMIT      (1ull << 20)
@@ -222,6 +223,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	acpi_guest_tables(&hv.ept, &hv.pool, hv.boot.rsdp_phys, smp_bsp_apic_id());
+	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
 	guest_load(&g.entry, &g.eax, &g.ebx);
 
