@@ -22,6 +22,8 @@ import os
 import re
 import subprocess
 
+from conftest import console_lines
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HVRUN = os.path.join(ROOT, "tools/hvrun")
 DEFAULT_CONF = os.path.join(ROOT, "hv/default.conf")
@@ -125,7 +127,7 @@ Store = collections.namedtuple("Store", "gpa size count rip name")
 
 
 def lines(log):
-    return [l.rstrip() for l in log.splitlines()]
+    return console_lines(log)
 
 
 def violations(log):
