@@ -116,6 +116,7 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
 uint32_t guest_mode_console_attack(const struct guest_boot *b); /* guest/mode_console.c */
+uint32_t guest_mode_spp_first_byte(const struct guest_boot *b); /* guest/mode_spp_first_byte.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
@@ -133,6 +134,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
 	{ "console-attack", guest_mode_console_attack },
+	{ "spp-first-byte", guest_mode_spp_first_byte },
 };
 
 static bool str_eq(const char *a, const char *b)

@@ -24,6 +24,7 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "spp/spp_defs.h"
+#include "spp/spp_record.h"
 #include "spp/spp_state.h"
 #include "vmx/vmx_ops.h"
 
@@ -46,7 +47,7 @@ static bool spp_rate_allows(void)
 	return true;
 }
 
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t qual)
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 {
 	const struct config_protect *p = &hv.config.protect[range_id];
 
@@ -57,8 +58,6 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t qual)
 		return;
 	}
 	spp.logged++;
-	uint64_t gla = (qual & EPT_VIOL_GLA_VALID) ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
-
 	log_event("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
 		  "mode=%s policy=%s range=%s tsc=%lu",
 		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
@@ -155,16 +154,15 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 		panic("protected page 0x%lx has no EPT leaf", gpa);
 	if (!spp.window_open)
 		spp.window_rip = vmcs_readl(GUEST_RIP);
-	/* Hardware mode: this exit is itself the verdict on the first byte's
-	 * sub-page (the write has been suppressed). */
-	if (spp.mode == SPP_MODE_HW) {
-		uint16_t range = rec->range_of_subpage[SUBPAGE_OF(gpa)];
+	/* The first byte's sub-page: an attempt in either mode (hardware SPP
+	 * suppressed the write, software mode exits before any write to the
+	 * page); recorded now, reported when the instruction has run
+	 * (spp/spp_record.h). */
+	uint16_t first = spp_record_exit(spp.window_count, rec, gpa, qual);
 
-		if (range != SPP_NO_RANGE) {
-			spp_report_violation(gpa, range, qual);
-			if (hv.config.protect[range].policy == SPP_POLICY_HALT)
-				spp_halt_guest(r, range);
-		}
+	if (first != SPP_NO_RANGE && hv.config.protect[first].policy == SPP_POLICY_HALT) {
+		spp_record_attempt_now(spp.window_count);
+		spp_halt_guest(r, first);
 	}
 	w = &spp.window[spp.window_count++];
 	w->gpa = gpa & ~(PAGE_SIZE - 1);
@@ -195,7 +193,7 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 
 /* Closes the window: protection back, then each protected sub-page that the
  * instruction changed is judged by its range's policy. */
-static void spp_close_window(struct guest_regs *r)
+static void spp_close_window(struct guest_regs *r, bool completed)
 {
 	bool halt = false;
 	uint16_t halt_range = 0;
@@ -208,6 +206,7 @@ static void spp_close_window(struct guest_regs *r)
 		struct spp_window_page *w = &spp.window[i];
 		uint8_t *page = (uint8_t *)(uintptr_t)w->gpa;
 
+		spp_record_close_page(i, completed);
 		for (uint32_t prot = ~w->rec->writable_mask; prot; prot &= prot - 1) {
 			unsigned sp = (unsigned)__builtin_ctz(prot);
 			uint16_t range = w->rec->range_of_subpage[sp];
@@ -215,10 +214,7 @@ static void spp_close_window(struct guest_regs *r)
 
 			if (spp_subpage_equal(page + off, w->saved + off))
 				continue;
-			/* In software mode the change is the violation; in
-			 * hardware mode the exit already reported it. */
-			if (spp.mode == SPP_MODE_SW)
-				spp_report_violation(w->gpa + off, range, 0);
+			spp_record_changed(i, w->gpa, sp, range);
 			if (hv.config.protect[range].policy != SPP_POLICY_LOG)
 				spp_subpage_copy(page + off, w->saved + off);
 			if (hv.config.protect[range].policy == SPP_POLICY_HALT) {
@@ -237,7 +233,7 @@ bool spp_handle_mtf(struct guest_regs *r)
 {
 	if (!spp.window_open)
 		return false;
-	spp_close_window(r);
+	spp_close_window(r, true);
 	return true;
 }
 
@@ -255,7 +251,7 @@ bool spp_abort_window(struct guest_regs *r)
 	bool stepped = reason == EXIT_REASON_EXCEPTION_NMI && type == INTR_TYPE_HARD_EXCEPTION &&
 		       vector == 1 && (qual & DBG_PENDING_BS);
 
-	spp_close_window(r);
+	spp_close_window(r, stepped);
 	if (stepped) {
 		if (spp.window_guest_tf)
 			vmx_inject_exception(1, false, 0);
