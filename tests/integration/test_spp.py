@@ -232,7 +232,8 @@ def walk_stores(log, config_ranges):
 
 def assert_violations_match(log, mode):
     """Every violation line, in order, is exactly what the model predicts."""
-    cr3 = int(re.search(r"^guest: spp expect=\w+ cr3=0x([0-9a-f]+)$", log, re.M).group(1), 16)
+    cr3 = int(re.search(r"^guest: spp expect=\w+ cr3=0x([0-9a-f]+)$", "\n".join(lines(log)),
+                        re.M).group(1), 16)
     want_per_range = collections.Counter()
     all_v = []
     for st, ranges, got in walk_stores(log, default_ranges()):
