@@ -53,6 +53,7 @@ static void console_ring_init(void)
 	if (console_ring_ready)
 		return;
 	logring_init(&console_ring, console_ring_buf, CONSOLE_RING_SIZE);
+	logring_set_resume(&console_ring, CONSOLE_RING_SIZE / 4);
 	console_ring_ready = true;
 }
 
@@ -147,6 +148,23 @@ void console_drain(void)
 	logring_note_drops(&console_ring);
 }
 
+/* Hands the UART one more byte, waiting (bounded) for it. */
+static void console_send_one_blocking(void)
+{
+	const char *p;
+
+	if (!logring_peek(&console_ring, &p))
+		return;
+	if (*p == '\n' && !console_cr_sent) {
+		uart_putc(&console_uart, '\r');
+		console_cr_sent = true;
+	} else {
+		uart_putc(&console_uart, *p);
+		console_cr_sent = false;
+		logring_consume(&console_ring, 1);
+	}
+}
+
 void console_drain_all(void)
 {
 	if (!console_ring_ready)
@@ -155,20 +173,17 @@ void console_drain_all(void)
 		console_drain();
 		if (!console_uart.present || (!logring_used(&console_ring) && !console_ring.dropped))
 			break;
+		if (!logring_used(&console_ring)) {
+			/* Only the log-dropped record is left: it goes in now
+			 * (nothing else can be waiting for room). */
+			logring_set_resume(&console_ring, 0);
+			logring_note_drops(&console_ring);
+			logring_set_resume(&console_ring, CONSOLE_RING_SIZE / 4);
+			continue;
+		}
 		/* uart_putc waits (bounded) for the transmitter and gives
 		 * the UART up if it never empties. */
-		const char *p;
-
-		if (logring_peek(&console_ring, &p)) {
-			if (*p == '\n' && !console_cr_sent) {
-				uart_putc(&console_uart, '\r');
-				console_cr_sent = true;
-			} else {
-				uart_putc(&console_uart, *p);
-				console_cr_sent = false;
-				logring_consume(&console_ring, 1);
-			}
-		}
+		console_send_one_blocking();
 	}
 }
 
@@ -188,7 +203,7 @@ void console_guest_flush(void)
 		console_guest_open = false;
 }
 
-void console_write_line(const char *s, uint32_t len)
+static void console_queue(const char *s, uint32_t len, bool lossy)
 {
 	char line[CONSOLE_LINE_MAX];
 
@@ -202,11 +217,29 @@ void console_write_line(const char *s, uint32_t len)
 	if (!console_uart.present)
 		return;
 	console_guest_flush();
-	if (!console_guest_open)
-		logring_put_record(&console_ring, line, len);
-	else
-		logring_drop(&console_ring); /* not even room to end the guest's line */
+	if (lossy) {
+		if (console_guest_open)
+			logring_drop(&console_ring); /* not even room to end the guest's line */
+		else
+			logring_put_record(&console_ring, line, len);
+	} else {
+		while (console_uart.present &&
+		       (console_guest_open || !logring_put_record_keep(&console_ring, line, len))) {
+			console_send_one_blocking();
+			console_guest_flush();
+		}
+	}
 	console_drain();
+}
+
+void console_write_line(const char *s, uint32_t len)
+{
+	console_queue(s, len, false);
+}
+
+void console_write_line_lossy(const char *s, uint32_t len)
+{
+	console_queue(s, len, true);
 }
 
 /* ---- the guest's view of the UART ---------------------------------- */

@@ -27,8 +27,14 @@ void console_init(const char *spec);
 uint16_t console_port(void);
 bool console_has_uart(void);
 uint32_t console_baud(void);
-/* Queues one complete record; adds the trailing newline.  Never waits. */
+/* Queues one complete record; adds the trailing newline.  Waits (bounded,
+ * on the transmitter) only when the ring is full: such records are never
+ * lost. */
 void console_write_line(const char *s, uint32_t len);
+/* The same for a record that may be lost when the ring is full (counted,
+ * then reported by a log-dropped record): never waits.  For records the
+ * guest can cause at a high rate (spp-violation). */
+void console_write_line_lossy(const char *s, uint32_t len);
 /* Sends what the UART takes now without waiting. */
 void console_drain(void);
 /* Bytes still waiting in the ring. */

@@ -9,7 +9,13 @@ bool logring_init(struct logring *r, char *buf, uint32_t size)
 	r->size = size;
 	r->head = r->tail = 0;
 	r->dropped = r->dropped_total = 0;
+	r->resume_free = 0;
 	return size && !(size & (size - 1));
+}
+
+void logring_set_resume(struct logring *r, uint32_t bytes)
+{
+	r->resume_free = bytes < r->size ? bytes : r->size;
 }
 
 uint32_t logring_used(const struct logring *r)
@@ -45,7 +51,7 @@ bool logring_note_drops(struct logring *r)
 	if (!r->dropped)
 		return true;
 	n = logring_note(r, note);
-	if (n > logring_free(r))
+	if (n > logring_free(r) || logring_free(r) < r->resume_free)
 		return false;
 	logring_copy_in(r, note, n);
 	r->dropped = 0;
@@ -63,11 +69,26 @@ bool logring_put_record(struct logring *r, const char *rec, uint32_t len)
 	char note[LOGRING_NOTE_MAX];
 	uint32_t n = r->dropped ? logring_note(r, note) : 0;
 
-	if ((uint64_t)n + len > logring_free(r)) {
+	if ((uint64_t)n + len > logring_free(r) || (n && logring_free(r) < r->resume_free)) {
 		logring_drop(r);
 		return false;
 	}
 	if (n) {
+		logring_copy_in(r, note, n);
+		r->dropped = 0;
+	}
+	logring_copy_in(r, rec, len);
+	return true;
+}
+
+bool logring_put_record_keep(struct logring *r, const char *rec, uint32_t len)
+{
+	char note[LOGRING_NOTE_MAX];
+	uint32_t n = r->dropped ? logring_note(r, note) : 0;
+
+	if (len > logring_free(r))
+		return false;
+	if (n && (uint64_t)n + len <= logring_free(r)) {
 		logring_copy_in(r, note, n);
 		r->dropped = 0;
 	}

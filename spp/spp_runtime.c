@@ -58,7 +58,7 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 		return;
 	}
 	spp.logged++;
-	log_event("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
+	log_event_lossy("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
 		  "mode=%s policy=%s range=%s tsc=%lu",
 		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
 		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());

@@ -82,6 +82,48 @@ static void test_ring_notice_waits_for_room(void **state)
 	assert_string_equal(out, "log-dropped count=1\n");
 }
 
+static void test_ring_resumes_after_room(void **state)
+{
+	struct logring r;
+	char buf[64], out[128];
+
+	(void)state;
+	logring_init(&r, buf, sizeof(buf));
+	logring_set_resume(&r, 40);
+	assert_true(logring_put_record(&r, "0123456789012345678901234567890123456789\n", 41));
+	assert_false(logring_put_record(&r, "0123456789012345678901234\n", 26));
+	/* 30 free after consuming 7: the 2-byte record would fit with its
+	 * notice, but the ring waits for 40 free bytes. */
+	logring_consume(&r, 7);
+	assert_false(logring_put_record(&r, "x\n", 2));
+	assert_false(logring_note_drops(&r));
+	logring_consume(&r, 20);
+	assert_true(logring_put_record(&r, "y\n", 2));
+	drain(&r, out, sizeof(out));
+	assert_string_equal(out, "7890123456789\nlog-dropped count=2\ny\n");
+}
+
+static void test_ring_kept_records_wait_for_room_not_counted(void **state)
+{
+	struct logring r;
+	char buf[32], out[128];
+
+	(void)state;
+	logring_init(&r, buf, sizeof(buf));
+	logring_set_resume(&r, 32);
+	assert_true(logring_put_record(&r, "aaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 28));
+	assert_false(logring_put_record(&r, "lost\n", 5));
+	assert_false(logring_put_record_keep(&r, "hv-exit status=1\n", 17));
+	assert_int_equal(r.dropped_total, 1);
+	logring_consume(&r, 20);
+	/* 24 free: the kept record goes in at once; the notice (20 bytes) does
+	 * not fit beside it and waits. */
+	assert_true(logring_put_record_keep(&r, "hv-exit status=1\n", 17));
+	drain(&r, out, sizeof(out));
+	assert_string_equal(out, "aaaaaaa\nhv-exit status=1\n");
+	assert_int_equal(r.dropped, 1);
+}
+
 static void test_ring_wraps(void **state)
 {
 	struct logring r;
@@ -232,6 +274,8 @@ int main(void)
 		cmocka_unit_test(test_ring_size_must_be_power_of_two),
 		cmocka_unit_test(test_ring_records_whole_or_counted),
 		cmocka_unit_test(test_ring_notice_waits_for_room),
+		cmocka_unit_test(test_ring_resumes_after_room),
+		cmocka_unit_test(test_ring_kept_records_wait_for_room_not_counted),
 		cmocka_unit_test(test_ring_wraps),
 		cmocka_unit_test(test_ring_bytes_keep_the_reserve),
 		cmocka_unit_test(test_vuart_divisor_and_lcr_stay_virtual),
