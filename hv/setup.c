@@ -14,6 +14,7 @@
 #include "hv/status.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_msr.h"
 
 #define HV_POOL_BASE_SIZE (24ull << 20)
 #define HV_LOW_LIMIT      (1ull << 20)
@@ -214,6 +215,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_check_cpu();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
+	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
 	guest_load(&g.entry, &g.eax, &g.ebx);
 

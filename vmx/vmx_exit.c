@@ -12,6 +12,7 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
+#include "vmx/vmx_msr.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
 
@@ -177,31 +178,14 @@ static void vmx_exit_getsec(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_rdmsr(struct guest_regs *r, uint64_t qual)
 {
-	uint32_t msr = (uint32_t)r->rcx;
-	uint64_t v;
-
 	(void)qual;
-	if (msr == MSR_IA32_FEATURE_CONTROL) {
-		/* Locked, VMX not enabled: what a CPU without VMX reports. */
-		v = FEATURE_CONTROL_LOCKED;
-	} else {
-		/* VMX capability MSRs, and MSRs outside the bitmap's ranges
-		 * (which always exit): #GP as on a CPU without them. */
-		vmx_inject_exception(X86_VEC_GP, true, 0);
-		return;
-	}
-	r->rax = (uint32_t)v;
-	r->rdx = v >> 32;
-	vmx_skip_instruction();
+	vmx_msr_exit_read(r);
 }
 
 static void vmx_exit_wrmsr(struct guest_regs *r, uint64_t qual)
 {
-	(void)r;
 	(void)qual;
-	/* IA32_FEATURE_CONTROL is locked (writes #GP, SDM Vol. 4 table 2-2),
-	 * the VMX MSRs are read-only, and unknown MSRs #GP. */
-	vmx_inject_exception(X86_VEC_GP, true, 0);
+	vmx_msr_exit_write(r);
 }
 
 static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
