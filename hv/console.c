@@ -22,6 +22,11 @@ static bool console_ring_ready;
 static bool console_cr_sent;     /* '\r' of the next '\n' already sent */
 static bool console_guest_open;  /* a guest line is unfinished */
 static struct vuart console_vuart;
+/* No room in the transmitter before this TSC value: the FIFO just filled
+ * takes about this long to empty, so the exits in between skip the port
+ * read (tens of exits can come in one character time). */
+static uint64_t console_busy_until;
+static uint64_t console_fifo_ticks;
 
 static uint16_t console_parse_port(const char *spec, const char **rest)
 {
@@ -99,6 +104,15 @@ uint32_t console_baud(void)
 	return console_uart.baud;
 }
 
+void console_set_tsc_hz(uint64_t hz)
+{
+	/* One character is 10 bits; the FIFO holds console_uart.fifo of them.
+	 * Three quarters of that, so the FIFO never runs dry while waiting. */
+	uint64_t baud = console_uart.baud ? console_uart.baud : 115200;
+
+	console_fifo_ticks = hz / baud * 10 * console_uart.fifo * 3 / 4;
+}
+
 uint64_t console_dropped(void)
 {
 	return console_ring.dropped_total;
@@ -143,8 +157,14 @@ void console_drain(void)
 	}
 	if (!logring_used(&console_ring) && !console_ring.dropped)
 		return;
+	if (console_fifo_ticks && rdtsc() < console_busy_until)
+		return;
 	room = uart_tx_room(&console_uart);
-	console_send(room);
+	if (room) {
+		console_send(room);
+		if (console_fifo_ticks)
+			console_busy_until = rdtsc() + console_fifo_ticks;
+	}
 	logring_note_drops(&console_ring);
 }
 

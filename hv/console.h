@@ -46,6 +46,9 @@ void console_guest_flush(void);
 /* The guest's access to register `reg` (0..7) of the hypervisor's UART. */
 uint8_t console_guest_in(unsigned reg);
 void console_guest_out(unsigned reg, uint8_t val);
+/* The TSC rate, once known: lets console_drain skip the UART while the FIFO
+ * it filled cannot have room yet. */
+void console_set_tsc_hz(uint64_t hz);
 /* Records dropped because the ring was full, over the whole run. */
 uint64_t console_dropped(void);
 

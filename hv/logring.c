@@ -1,5 +1,6 @@
 #include "hv/logring.h"
 #include "hv/lib/format.h"
+#include "hv/lib/string.h"
 
 #define LOGRING_NOTE_MAX 48
 
@@ -30,8 +31,12 @@ uint32_t logring_free(const struct logring *r)
 
 static void logring_copy_in(struct logring *r, const char *p, uint32_t len)
 {
-	for (uint32_t i = 0; i < len; i++)
-		r->buf[(r->head + i) & (r->size - 1)] = p[i];
+	uint32_t off = (uint32_t)(r->head & (r->size - 1)), first = r->size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(r->buf + off, p, first);
+	memcpy(r->buf, p + first, len - first);
 	r->head += len;
 }
 

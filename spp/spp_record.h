@@ -34,4 +34,9 @@ void spp_record_close_page(uint32_t idx, bool completed);
 /* At close: sub-page `sp` of window page idx (base gpa `page`) changed. */
 void spp_record_changed(uint32_t idx, uint64_t page, unsigned sp, uint16_t range);
 
+/* Prints one spp-violation record (docs/log-format.md) for violation `seq`;
+ * may be lost, counted, when the log ring is full. */
+void spp_record_print(uint64_t seq, uint64_t gpa, uint64_t rip, uint64_t gla,
+		      const struct config_protect *p);
+
 #endif

@@ -58,10 +58,7 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 		return;
 	}
 	spp.logged++;
-	log_event_lossy("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
-		  "mode=%s policy=%s range=%s tsc=%lu",
-		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
-		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());
+	spp_record_print(spp.total, gpa, spp.window_rip, gla, p);
 }
 
 /*
@@ -106,24 +103,55 @@ __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint1
 	vmx_stop_guest(HV_STATUS_SPP_HALT);
 }
 
-/* 128 bytes as sixteen 8-byte words: this runs on every violation. */
+/* 128 bytes as sixteen 8-byte words, one string instruction each way: this
+ * runs on every violation (DF is clear in the hypervisor). */
 static void spp_subpage_copy(void *dst, const void *src)
 {
-	uint64_t *d = dst;
-	const uint64_t *s = src;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		d[i] = s[i];
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 static bool spp_subpage_equal(const void *a, const void *b)
 {
-	const uint64_t *x = a, *y = b;
-	uint64_t diff = 0;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
+	bool equal;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
+	/* REPE CMPSQ stops at the first difference; ZF says whether the last
+	 * pair compared was equal (SDM Vol. 2B, REP/REPE). */
+	__asm__ volatile("repe cmpsq" : "+D"(a), "+S"(b), "+c"(n), "=@ccz"(equal) : : "memory");
+	return equal;
+}
+
+/* The record and EPT leaf of the last protected page a violation hit.
+ * Neither moves once made (records are never freed, the leaves of protected
+ * pages are 4 KiB leaves from the moment the page is protected), so a
+ * repeat violation on a page skips both lookups. */
+static uint64_t spp_cache_page = 1; /* never a page address */
+static const struct spp_page *spp_cache_rec;
+static uint64_t *spp_cache_pte;
+
+static const struct spp_page *spp_page_find(uint64_t gpa)
+{
+	if ((gpa & ~(PAGE_SIZE - 1)) == spp_cache_page)
+		return spp_cache_rec;
+	return spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+}
+
+static int spp_page_pte(const struct spp_page *rec, uint64_t gpa, uint64_t **pte)
+{
+	uint64_t page = gpa & ~(PAGE_SIZE - 1);
+
+	if (page == spp_cache_page) {
+		*pte = spp_cache_pte;
+		return 0;
+	}
+	if (ept_get_pte_4k(&hv.ept, gpa, pte))
+		return -ENOENT;
+	spp_cache_page = page;
+	spp_cache_rec = rec;
+	spp_cache_pte = *pte;
+	return 0;
 }
 
 static void spp_lift(struct spp_window_page *w, bool lift)
@@ -136,7 +164,7 @@ static void spp_lift(struct spp_window_page *w, bool lift)
 
 bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 {
-	const struct spp_page *rec = spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+	const struct spp_page *rec = spp_page_find(gpa);
 	struct spp_window_page *w;
 	uint64_t *pte;
 
@@ -150,7 +178,7 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 		vmx_dump_guest_state(r);
 		vmx_stop_guest(HV_STATUS_SPP_HALT);
 	}
-	if (ept_get_pte_4k(&hv.ept, gpa, &pte))
+	if (spp_page_pte(rec, gpa, &pte))
 		panic("protected page 0x%lx has no EPT leaf", gpa);
 	if (!spp.window_open)
 		spp.window_rip = vmcs_readl(GUEST_RIP);

@@ -22,21 +22,25 @@ static uint32_t vmx_drain_timer_value(void)
 		uint64_t v = ticks >> (vmx.msrs.misc & VMX_MISC_PREEMPTION_RATE_MASK);
 
 		vmx_drain_period = v ? (v > 0xffffffffull ? 0xffffffffu : (uint32_t)v) : 1;
+		console_set_tsc_hz(tsc_hz());
 	}
 	return vmx_drain_period;
 }
 
 void vmx_drain_update(void)
 {
+	uint32_t period = vmx_drain_timer_value(); /* computed once */
 	bool want = vmx.caps.preemption_timer && console_pending();
 	bool on = vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 
-	if (want)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_drain_timer_value());
 	if (want == on)
 		return;
-	if (want)
+	/* Without the "save VMX-preemption timer value" exit control the field
+	 * keeps this value, loaded again at every entry (SDM Vol. 3C 26.5.1). */
+	if (want) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, period);
 		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	}
 	else
 		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
