@@ -117,6 +117,7 @@ uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
 uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
@@ -135,6 +136,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "wake-ap", guest_mode_wake_ap },
 	{ "msr-policy", guest_mode_msr_policy },
 	{ "tsc-rewind", guest_mode_tsc_rewind },
+	{ "smm", guest_mode_smm },
 };
 
 static bool str_eq(const char *a, const char *b)

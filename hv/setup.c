@@ -9,6 +9,7 @@
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/panic.h"
+#include "hv/platform.h"
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
@@ -213,6 +214,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_stage_boot_data();
 	hv_load_config();
 	hv_check_cpu();
+	hv_platform_lockdown();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	vmx_msr_init(have_mtrr ? &mtrr : NULL);

@@ -11,6 +11,7 @@
 #include "spp/spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
 
@@ -225,6 +226,8 @@ static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
 	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
 
+	if (vmx_pci_io(r, qual))
+		return;
 	if ((qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) || size != 1) {
 		/* Only the console's byte registers are trapped; string or wide
 		 * access to them is outside this hypervisor's emulation. */

@@ -10,6 +10,7 @@
 #include "hv/status.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -193,6 +194,7 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 	vmx_msr_setup_vmcs(v);
 	/* I/O bitmap A covers ports 0-0x7fff: trap the console's transmit and
 	 * line-control registers so guest output is line-buffered (hv/console.h). */
+	vmx_pci_trap_ports(io_a);
 	if (v->console_port) {
 		uint16_t p = v->console_port;
 

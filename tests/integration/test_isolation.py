@@ -120,3 +120,41 @@ def test_lock_out_of_pool_all_or_nothing(hvrun, spp):
         assert ret == -12 and not r.messages(LOCK_LINE), r.log
         want = ["mask=0xffffffff", "written=0xffffffff"]
     assert all(v == want for v in got.values()), r.log
+
+
+@pytest.mark.parametrize("spp", SPP_MODES)
+def test_smm_handler_cannot_be_installed(hvrun, spp):
+    """Item 1: the guest opens SMRAM through PCI 0:0.0 register 0x72, copies
+    its own SMI handler to 0xA8000 and raises an SMI through port 0xB2
+    (before: the handler wrote the `deny` page from SMM).  Now SMRAM is
+    locked at boot, the guest's writes to the register are dropped, and the
+    SMI runs the firmware's handler."""
+    r = hvrun(cpu="tigerlake", cmdline=SPP_MODES[spp], guest_args="mode=smm")
+    ended_ok(r)
+    msg = r.message("platform: smram ")
+    assert "chipset=i440fx" in msg and msg.endswith("after=0x1a state=locked"), r.log
+    assert "smm ok" in r.guest_lines(), r.log
+    assert "smm target before=0x0 after=0x0" in r.guest_lines(), r.log
+    assert len(r.messages("pci: guest write ", level="warn")) == 2, r.log
+
+
+def test_smram_unlockable_refuses_launch(hvrun):
+    """Fail closed: protect ranges and SMRAM that cannot be locked -> status
+    112, one refused line, no guest."""
+    r = hvrun(cpu="tigerlake", cmdline="test-smram-unlockable", guest_args="mode=smm")
+    assert r.status == 112 and r.hv_exit_status() == 112, r.log
+    assert r.message("refused: SMRAM cannot be locked", level="error")
+    assert r.message("platform: smram ").endswith("state=unlocked"), r.log
+    assert not r.guest_lines() and not r.messages("vmx: launching guest"), r.log
+
+
+@pytest.mark.parametrize("cmdline,why", [
+    ("test-smram-unlockable smram=allow-unlocked", "risk accepted"),
+    ("test-smram-unlockable spp=off", "nothing depends on it"),
+])
+def test_smram_unlockable_launch_when_allowed(hvrun, cmdline, why):
+    """The risk accepted explicitly, or no protection configured: the guest
+    runs and the boot log says SMRAM is not locked."""
+    r = hvrun(cpu="tigerlake", cmdline=cmdline, guest_args="mode=vmx-insn")
+    ended_ok(r)
+    assert why in r.message("platform: SMRAM is NOT locked", level="warn"), r.log
