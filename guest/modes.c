@@ -114,12 +114,14 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 }
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
+uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
 uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
 
 static const struct guest_mode guest_modes[] = {
+	{ "demo", guest_mode_demo },
 	{ "checks", guest_mode_checks },
 	{ "bench", guest_mode_bench },
 	{ "write-hv-memory", mode_write_hv_memory },

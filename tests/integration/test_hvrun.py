@@ -174,3 +174,16 @@ def test_qemu_debug_exit_status_decoded():
     assert r.returncode == 101, r.stderr
     assert "debug-exit device reported status 101 (exit code 203 = (101<<1)|1)" \
         in r.stderr
+
+
+@pytest.mark.parametrize("emu,emulator,reason", [
+    ("bochs", "bochs-bin", "cpu directive malformed"),
+    ("qemu", "qemu-system-x86_64", "unable to find CPU model 'nonesuch'")])
+def test_emulator_refusal_explained_in_one_line(tmp_path, emu, emulator, reason):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = subprocess.run([HVRUN, "--emu", emu, "--cpu", "nonesuch", "--quiet", "--timeout", "30"],
+                       env=env, capture_output=True, text=True, timeout=90)
+    assert r.returncode == STATUS_NO_FINAL_LINE, r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first.startswith(f"hvrun: {emulator} refused to run: ") and reason in first, r.stderr
+    assert_nothing_left(tmp_path)
