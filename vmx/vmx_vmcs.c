@@ -9,6 +9,7 @@
 #include "hv/power.h"
 #include "hv/status.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_drain.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
@@ -192,14 +193,15 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 
 	/* Deny-by-default MSR policy and the guest's TSC offset. */
 	vmx_msr_setup_vmcs(v);
-	/* I/O bitmap A covers ports 0-0x7fff: trap the console's transmit and
-	 * line-control registers so guest output is line-buffered (hv/console.h). */
 	vmx_pci_trap_ports(io_a);
-	if (v->console_port) {
-		uint16_t p = v->console_port;
+	/* I/O bitmap A covers ports 0-0x7fff, B the rest: all eight registers
+	 * of the console UART are the hypervisor's; the guest sees an emulated
+	 * one there (hv/vuart.h, vmx/vmx_io.c). */
+	for (unsigned i = 0; v->console_port && i < 8; i++) {
+		uint16_t p = (uint16_t)(v->console_port + i);
+		uint8_t *io = p < 0x8000 ? io_a : (uint8_t *)(uintptr_t)v->io_bitmap_pa[1];
 
-		io_a[p / 8] |= (uint8_t)(1u << (p % 8));
-		io_a[(p + 3) / 8] |= (uint8_t)(1u << ((p + 3) % 8));
+		io[(p & 0x7fff) / 8] |= (uint8_t)(1u << (p % 8));
 	}
 }
 
@@ -214,6 +216,7 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_guest_state(g);
 	vmx_setup_bitmaps(v);
 	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x)", g->entry, g->eax, g->ebx);
+	vmx_drain_update();
 	vmx_launch(g->eax, g->ebx);
 	__builtin_unreachable();
 }
