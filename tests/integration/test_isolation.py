@@ -158,3 +158,22 @@ def test_smram_unlockable_launch_when_allowed(hvrun, cmdline, why):
     r = hvrun(cpu="tigerlake", cmdline=cmdline, guest_args="mode=vmx-insn")
     ended_ok(r)
     assert why in r.message("platform: SMRAM is NOT locked", level="warn"), r.log
+
+
+@pytest.mark.parametrize("spp", SPP_MODES)
+def test_page_walk_ad_updates_are_violations(hvrun, spp):
+    """Item 6: with its page directory in a locked page, the guest's reads
+    and writes through it make the CPU set A and D in the locked entry
+    (before: the entry changed, spp-summary violations=0).  With EPT A/D
+    flags the page walk's writes are violations of the `lock` range,
+    reported at the entry's address, and the entry keeps its value."""
+    r = hvrun(cpu="tigerlake", cmdline=SPP_MODES[spp], guest_args="mode=ad-walk")
+    ended_ok(r)
+    assert r.message("ept: accessed/dirty flags on"), r.log
+    lines = r.guest_lines()
+    assert "ad-walk ok" in lines, r.log
+    assert "ad-walk pde before=0x1000083 after=0x1000083 data=0x0->0x1" in lines, r.log
+    viol = r.events("spp-violation")
+    assert viol and all(v["gpa"] == "0x804000" and v["range"] == "lock" and
+                        v["policy"] == "deny" and v["mode"] == spp for v in viol), r.log
+    assert r.event("spp-summary")["violations"] == str(len(viol)), r.log
