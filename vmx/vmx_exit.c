@@ -13,6 +13,7 @@
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_msr_policy.h"
 #include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
@@ -118,6 +119,7 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		c = cpuid(leaf, sub);
 		if (leaf == 1)
 			c.ecx = (c.ecx & ~CPUID_VMX_BIT) | CPUID_HV_BIT;
+		vmx_msr_cpuid_hide(leaf, sub, &c.eax, &c.ebx, &c.ecx, &c.edx);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;
