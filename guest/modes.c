@@ -122,6 +122,8 @@ uint32_t guest_mode_console_attack(const struct guest_boot *b); /* guest/mode_co
 uint32_t guest_mode_spp_first_byte(const struct guest_boot *b); /* guest/mode_spp_first_byte.c */
 uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
+uint32_t guest_mode_ad_walk(const struct guest_boot *b); /* guest/mode_adwalk.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -145,6 +147,8 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-first-byte", guest_mode_spp_first_byte },
 	{ "msr-policy", guest_mode_msr_policy },
 	{ "tsc-rewind", guest_mode_tsc_rewind },
+	{ "smm", guest_mode_smm },
+	{ "ad-walk", guest_mode_ad_walk },
 };
 
 static bool str_eq(const char *a, const char *b)

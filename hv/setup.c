@@ -10,6 +10,7 @@
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/panic.h"
+#include "hv/platform.h"
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
@@ -220,6 +221,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_stage_boot_data();
 	hv_load_config();
 	hv_check_cpu();
+	hv_platform_lockdown();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	acpi_guest_tables(&hv.ept, &hv.pool, hv.boot.rsdp_phys, smp_bsp_apic_id());
@@ -227,7 +229,15 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	spp_setup(&g);
 	guest_load(&g.entry, &g.eax, &g.ebx);
 
-	g.eptp = ept_eptp(&hv.ept, false);
+	/* EPT accessed/dirty flags (SDM Vol. 3C 29.3.5): with them the guest's
+	 * page walks count as writes for EPT permissions (29.3.3.2), so the
+	 * CPU's own A/D updates to a protected paging-structure entry exit like
+	 * any other write.  Without them those updates are not seen
+	 * (docs/security.md). */
+	g.eptp = ept_eptp(&hv.ept, vmx.caps.ept_ad);
+	pr_info("ept: accessed/dirty flags %s", vmx.caps.ept_ad ? "on (guest page walks are "
+		"checked against protection)" : "not supported: the CPU's own A/D updates to "
+		"protected paging structures are NOT checked");
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
 	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;

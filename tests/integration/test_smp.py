@@ -4,7 +4,7 @@ code on another processor outside the EPT.  Booted natively on two CPUs
 (QEMU) the same guest mode does start an AP, which shows the check can fail.
 
 Every processor the ACPI MADT lists as enabled is parked, or the guest is not
-launched (status 112); each parked processor takes NMIs on its own stacks in
+launched (status 113); each parked processor takes NMIs on its own stacks in
 hypervisor memory."""
 import os
 import subprocess
@@ -14,7 +14,7 @@ import pytest
 from conftest import GUEST_ELF, ROOT
 
 HVRUN = os.path.join(ROOT, "tools/hvrun")
-STATUS_SMP = 112
+STATUS_SMP = 113
 
 
 def hvrun_smp(smp, guest_args, cmdline=None, timeout=90):
@@ -61,7 +61,7 @@ def test_all_madt_cpus_parked():
     """--smp 4: the MADT lists 4 processors, all 3 APs parked and the guest's
     INIT-SIPI-SIPI starts none.  --smp 3 with ap-max=1: the MADT lists more
     APs than the hypervisor parks, so it refuses to launch with one line and
-    status 112 instead of leaving one outside VMX root operation."""
+    status 113 instead of leaving one outside VMX root operation."""
     r, log = hvrun_smp(4, "mode=wake-ap", timeout=120)
     assert "smp: the MADT lists 4 enabled processor(s)" in log, log
     assert "smp: parked 3 application processor(s) in VMX root operation" in log, log
