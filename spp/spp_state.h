@@ -43,8 +43,8 @@ const char *spp_mode_name(enum spp_mode m);
  * hardware mode); the caller INVEPTs. */
 int spp_mark_page(uint64_t gpa);
 void spp_invept(void);
-/* Counts one violation and logs it (rate-limited); the linear address is
- * read from the VMCS when the EPT qualification says it is valid (0: none). */
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t ept_qual);
+/* Counts one violation and logs it (rate-limited); gla 0: none known
+ * (spp/spp_record.h decides what a record says). */
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla);
 
 #endif

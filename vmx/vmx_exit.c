@@ -10,7 +10,12 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_cpuid_topo.h"
+#include "vmx/vmx_drain.h"
+#include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_msr_policy.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
@@ -137,6 +142,9 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		if (leaf == 7 && sub == 0)
 			c.ecx = (c.ecx & ~CPUID_OSPKE_BIT) |
 				((vmx_guest_cr4() & X86_CR4_PKE) ? CPUID_OSPKE_BIT : 0);
+		vmx_msr_cpuid_hide(leaf, sub, &c.eax, &c.ebx, &c.ecx, &c.edx);
+		/* The guest owns one CPU; the others are parked (hv/smp.c). */
+		vmx_cpuid_one_cpu(leaf, sub, cpuid(0, 0).eax, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;
@@ -247,44 +255,19 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 {
-	static bool guest_dlab;
 	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
 	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
-	bool in = qual & VMX_IO_QUAL_IN;
 
-	if (qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) {
-		/* String I/O to a trapped port is outside this hypervisor's
-		 * emulation. */
-		vmx_exit_unhandled(r, qual);
+	if (vmx_pci_io(r, qual))
 		return;
-	}
-	if (vmx_power_io(r, port, size, in)) {
+	if (!(qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) &&
+	    vmx_power_io(r, port, size, qual & VMX_IO_QUAL_IN)) {
 		vmx_skip_instruction();
 		return;
 	}
-	if (!vmx.console_port || port < vmx.console_port || port > vmx.console_port + 7) {
-		/* A wide access that covers a trapped port (e.g. a dword at
-		 * 0xCF8 covers 0xCF9, SDM Vol. 3C 25.6.4). */
-		vmx_io_passthrough(r, port, size, in);
-		vmx_skip_instruction();
+	if (vmx_io_console(r, qual))
 		return;
-	}
-	if (size != 1) {
-		/* Only the console's byte registers are trapped. */
-		vmx_exit_unhandled(r, qual);
-		return;
-	}
-	if (qual & VMX_IO_QUAL_IN) {
-		r->rax = (r->rax & ~0xffull) | inb(port);
-	} else if (port == vmx.console_port + 3) {
-		guest_dlab = r->rax & 0x80;
-		outb(port, (uint8_t)r->rax);
-	} else if (guest_dlab) {
-		outb(port, (uint8_t)r->rax); /* divisor latch, not a character */
-	} else {
-		console_guest_putc((char)r->rax);
-	}
-	vmx_skip_instruction();
+	vmx_exit_unhandled(r, qual);
 }
 
 static void vmx_exit_ept_violation(struct guest_regs *r, uint64_t qual)
@@ -370,6 +353,7 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
 	[EXIT_REASON_SPP] = vmx_exit_spp,
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_drain,
 };
 
 static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
@@ -402,6 +386,8 @@ void vmx_handle_exit(struct guest_regs *r)
 		hv_nmi_pending = false;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
 	}
+	console_drain();
+	vmx_drain_update();
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state

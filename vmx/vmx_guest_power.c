@@ -7,7 +7,7 @@
  * - reset: the FADT reset register when it is an I/O port (ACPI 6.x
  *   4.8.3.6), the PCI reset control register 0xCF9 (RST_CPU, bit 2) and the
  *   keyboard controller's pulse-reset command (0xFE to port 0x64):
- *   `guest-reset`, status 112;
+ *   `guest-reset`, status 114;
  * - a triple fault (vmx_exit.c): `guest-reset via=triple-fault`, status 105.
  * Every other access to these ports is performed as the guest asked, except
  * 0xCF9, which is emulated (a byte register) and never reaches the chipset. */
@@ -122,7 +122,14 @@ bool vmx_power_io(struct guest_regs *r, uint16_t port, unsigned size, bool in)
 
 	if (vp.have_s5 && (port == vp.s5.pm1a_cnt || (vp.s5.pm1b_cnt && port == vp.s5.pm1b_cnt)))
 		return vmx_power_pm1(r, port, size, in);
-	if (vp.reset_port && port == vp.reset_port && !in && size == 1 && v == vp.reset_value)
+	if (vp.reset_port && port == vp.reset_port && port != PCI_RESET_PORT) {
+		if (!in && size == 1 && v == vp.reset_value)
+			vmx_power_reset("acpi-reset-register");
+		vmx_io_passthrough(r, port, size, in);
+		return true;
+	}
+	if (vp.reset_port == PCI_RESET_PORT && port == PCI_RESET_PORT && !in &&
+	    v == vp.reset_value)
 		vmx_power_reset("acpi-reset-register");
 	if (port == PCI_RESET_PORT) { /* the low byte is the register */
 		if (in) {
@@ -136,8 +143,12 @@ bool vmx_power_io(struct guest_regs *r, uint16_t port, unsigned size, bool in)
 	}
 	/* Keyboard controller commands 0xF0-0xFF pulse its output lines for
 	 * the bits that are 0; bit 0 is the CPU reset line. */
-	if (port == KBC_CMD_PORT && !in && size == 1 && (v & 0xf0) == 0xf0 && !(v & 1))
-		vmx_power_reset("kbd");
+	if (port == KBC_CMD_PORT) {
+		if (!in && size == 1 && (v & 0xf0) == 0xf0 && !(v & 1))
+			vmx_power_reset("kbd");
+		vmx_io_passthrough(r, port, size, in);
+		return true;
+	}
 	return false;
 }
 

@@ -10,7 +10,9 @@
 #include "hv/status.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_guest_power.h"
+#include "vmx/vmx_drain.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -192,13 +194,15 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 
 	/* Deny-by-default MSR policy and the guest's TSC offset. */
 	vmx_msr_setup_vmcs(v);
-	/* I/O bitmap A covers ports 0-0x7fff: trap the console's transmit and
-	 * line-control registers so guest output is line-buffered (hv/console.h). */
-	if (v->console_port) {
-		uint16_t p = v->console_port;
+	vmx_pci_trap_ports(io_a);
+	/* I/O bitmap A covers ports 0-0x7fff, B the rest: all eight registers
+	 * of the console UART are the hypervisor's; the guest sees an emulated
+	 * one there (hv/vuart.h, vmx/vmx_io.c). */
+	for (unsigned i = 0; v->console_port && i < 8; i++) {
+		uint16_t p = (uint16_t)(v->console_port + i);
+		uint8_t *io = p < 0x8000 ? io_a : (uint8_t *)(uintptr_t)v->io_bitmap_pa[1];
 
-		io_a[p / 8] |= (uint8_t)(1u << (p % 8));
-		io_a[(p + 3) / 8] |= (uint8_t)(1u << ((p + 3) % 8));
+		io[(p & 0x7fff) / 8] |= (uint8_t)(1u << (p % 8));
 	}
 	vmx_power_setup(io_a, (uint8_t *)(uintptr_t)v->io_bitmap_pa[1]);
 }
@@ -215,6 +219,7 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_bitmaps(v);
 	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x esi=0x%x)", g->entry, g->eax,
 		g->ebx, g->esi);
+	vmx_drain_update();
 	vmx_launch(g->eax, g->ebx, g->esi);
 	__builtin_unreachable();
 }

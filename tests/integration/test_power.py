@@ -6,7 +6,7 @@ no `hv-exit` line: hvrun status 120)."""
 from conftest import STATUS_NO_FINAL_LINE
 
 STATUS_GUEST_TRIPLE_FAULT = 105  # hv/status.h
-STATUS_GUEST_RESET = 112
+STATUS_GUEST_RESET = 114
 # Bochs's i440FX/PIIX4 ACPI: PM base 0xb000, PM1a control at +4; its DSDT's
 # \_S5 package gives sleep type 0 (bochs/bios/acpi-dsdt.asl).
 BOCHS_PM1A_CNT = 0xb004
