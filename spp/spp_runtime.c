@@ -335,11 +335,34 @@ uint32_t spp_query(uint64_t gpa)
 	return rec ? rec->writable_mask : SPP_ALL_WRITABLE_MASK;
 }
 
+/* Every page of [start, end) is guest RAM that the EPT maps: exactly what
+ * the guest can write, and nothing the hypervisor must not copy (MMIO). */
+static bool spp_lock_range_mapped(const struct mem_range *r)
+{
+	uint64_t entry;
+	int level;
+
+	if (!memrange_set_covers(hv.guest_ram, hv.guest_ram_count, r) ||
+	    memrange_set_overlaps(hv.hv_mem, 2, r, NULL))
+		return false;
+	for (uint64_t page = r->start & ~(PAGE_SIZE - 1); page < r->end; page += PAGE_SIZE)
+		if (ept_lookup(&hv.ept, page, &entry, &level))
+			return false;
+	return true;
+}
+
+/* All or nothing: everything that can fail (validation, the EPT's 4 KiB
+ * leaves, the SPPT's records, which sppt_protect() reserves before writing)
+ * happens before the first change a guest could observe.  On failure the
+ * protection, the range table and the log are as they were; only pages taken
+ * from the pool for splitting EPT leaves (which translate identically) or
+ * reserved by sppt_protect() stay used. */
 int spp_lock(uint64_t gpa, uint64_t len)
 {
 	struct mem_range r = { gpa, gpa + len };
 	struct config_protect *p;
 	uint32_t id = hv.config.protect_count;
+	uint64_t *pte;
 	int err;
 
 	if (!hv.config.hypercall_lock || spp.mode == SPP_MODE_OFF)
@@ -347,15 +370,22 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	/* The hypervisor reaches guest pages through its own identity map of
 	 * the first 4 GiB (boot/entry.S). */
 	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
-	    r.end > (1ull << 32) ||
-	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
-	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
+	    r.end > (1ull << 32) || !spp_lock_range_mapped(&r))
 		return -EINVAL;
 	if (id >= hv.config.protect_cap)
 		return -ENOSPC;
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
+		err = ept_get_pte_4k(&hv.ept, page, &pte);
+		if (err) {
+			spp_invept(); /* leaves already split translate identically */
+			return err == -ENOENT ? -EINVAL : -ENOMEM;
+		}
+	}
 	err = sppt_protect(&spp.sppt, gpa, gpa + len - 1, (uint16_t)id);
-	if (err)
-		return err;
+	if (err) {
+		spp_invept();
+		return err == -EFAULT ? -ENOMEM : err;
+	}
 	p = &hv.config.protect[id];
 	p->start = gpa;
 	p->end = gpa + len - 1;
@@ -363,14 +393,13 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	p->line = 0;
 	memcpy(p->name, "lock", 5);
 	hv.config.protect_count++;
-	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
-		err = spp_mark_page(page);
-		if (err)
-			break;
-	}
+	/* Cannot fail now: every page has its 4 KiB leaf. */
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE)
+		if (spp_mark_page(page))
+			panic("spp: lock lost the EPT leaf of 0x%lx", page);
 	spp_invept();
 	pr_info("spp: guest locked 0x%lx-0x%lx (deny) as range %u", gpa, r.end - 1, id);
-	return err;
+	return 0;
 }
 
 void spp_print_summary(void)

@@ -11,6 +11,7 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -192,6 +193,7 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 
 	/* Deny-by-default MSR policy and the guest's TSC offset. */
 	vmx_msr_setup_vmcs(v);
+	vmx_pci_trap_ports(io_a);
 	/* I/O bitmap A covers ports 0-0x7fff, B the rest: all eight registers
 	 * of the console UART are the hypervisor's; the guest sees an emulated
 	 * one there (hv/vuart.h, vmx/vmx_io.c). */
