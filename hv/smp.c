@@ -211,12 +211,18 @@ void smp_park_aps(const struct vmx_cpu *v, struct palloc *pool)
 		smp_delay_us(200);
 	}
 	/* Until every listed AP has checked in and none arrived for 50 ms
-	 * (bounded: 1 s in all). */
-	for (int waited = 0; waited < 20; waited++) {
-		smp_delay_us(50000);
+	 * (bounded: 1 s in all).  When the MADT lists no AP, a quiet 20 ms
+	 * (two 10 ms polls) is enough to catch one it does not list: an AP
+	 * reaches the trampoline microseconds after its SIPI (SDM Vol. 3A
+	 * 9.4.4 waits 200 us per SIPI); it would count as unslotted below. */
+	uint64_t step_us = smp.aps ? 50000 : 10000;
+	int polls = (int)(1000000 / step_us), quiet = smp.aps ? 2 : 1;
+
+	for (int waited = 0; waited < polls; waited++) {
+		smp_delay_us(step_us);
 		uint32_t now = ap_parked + ap_failed + ap_unslotted;
 
-		if (now == seen && now >= smp.aps && waited >= 2)
+		if (now == seen && now >= smp.aps && waited >= quiet)
 			break;
 		seen = now;
 	}
