@@ -12,6 +12,7 @@
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
+#include "spp/spp.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
 
@@ -215,6 +216,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
 	spp_setup(&g);
+	spp_register();
 	guest_load(&g.entry, &g.eax, &g.ebx);
 
 	g.eptp = ept_eptp(&hv.ept, false);

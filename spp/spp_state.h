@@ -19,6 +19,9 @@ struct spp_window_page {
 	uint64_t *pte;
 	const struct spp_page *rec;
 	uint8_t *saved; /* the page before the instruction ran (pool page) */
+	/* hardware mode: the exit's verdict, reported when the step completes */
+	uint16_t hw_range; /* SPP_NO_RANGE: none */
+	uint64_t hw_gpa, hw_qual, hw_gla;
 };
 
 struct spp_state {
@@ -29,11 +32,9 @@ struct spp_state {
 	/* rate limit: token bucket refilled from the TSC */
 	uint64_t tokens_x_hz, last_tsc, tsc_hz;
 	/* the open window */
-	bool window_open;
-	uint32_t window_count;
+	uint32_t window_count; /* pages open in the window; 0: closed */
 	struct spp_window_page window[SPP_WINDOW_PAGES];
 	uint64_t window_rip;
-	uint64_t window_guest_tf; /* the guest's own RFLAGS.TF */
 };
 
 extern struct spp_state spp;
@@ -46,5 +47,7 @@ void spp_invept(void);
 /* Counts one violation and logs it (rate-limited); the linear address is
  * read from the VMCS when the EPT qualification says it is valid (0: none). */
 void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t ept_qual);
+/* The same with the guest-linear address recorded at the exit (0: none). */
+void spp_report_violation_at(uint64_t gpa, uint16_t range_id, uint64_t ept_qual, uint64_t gla);
 
 #endif

@@ -8,13 +8,12 @@
 #include "hv/panic.h"
 #include "hv/power.h"
 #include "hv/status.h"
-#include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_event.h"
+#include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
 
-#define X86_VEC_UD 6
-#define X86_VEC_GP 13
 #define CPUID_HV_BIT   (1u << 31)
 #define CPUID_VMX_BIT  (1u << 5)
 #define HV_CPUID_LEAF  0x40000000u
@@ -30,14 +29,15 @@ void vmx_skip_instruction(void)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* The emulated instruction completed with TF = 1: the single-step trap
+	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
+	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
+		vmx_event_queue_db(X86_DR6_BS);
 }
 
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error)
 {
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION |
-		     (has_error ? INTR_INFO_DELIVER_CODE : 0) | vector);
-	if (has_error)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	vmx_event_queue_exception(vector, has_error, error);
 }
 
 void vmx_set_mtf(bool on)
@@ -75,7 +75,8 @@ void vmx_dump_guest_state(const struct guest_regs *r)
 __attribute__((noreturn)) void vmx_stop_guest(unsigned status)
 {
 	console_guest_flush();
-	spp_print_summary();
+	if (vmx_client)
+		vmx_client->summary();
 	hv_power_off(status);
 }
 
@@ -264,7 +265,7 @@ static void vmx_exit_ept_violation(struct guest_regs *r, uint64_t qual)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
-	if (spp_handle_ept_violation(r, gpa, qual))
+	if (vmx_client && vmx_client->ept_violation(r, gpa, qual))
 		return;
 	console_guest_flush();
 	pr_err("guest access outside guest memory: gpa=0x%lx gla=0x%lx qualification=0x%lx (%s%s%s); "
@@ -290,22 +291,30 @@ static void vmx_exit_ept_misconfig(struct guest_regs *r, uint64_t qual)
 	vmx_stop_guest(HV_STATUS_PANIC);
 }
 
-static void vmx_exit_mtf(struct guest_regs *r, uint64_t qual)
+/* MTF, the preemption timer and exception/NMI exits are enabled only while
+ * a step is open or an event waits (vmx/vmx_step.c, vmx/vmx_event.c); one
+ * that arrives otherwise is a stale timer or hands its event back. */
+static void vmx_exit_timer(struct guest_regs *r, uint64_t qual)
 {
-	if (!spp_handle_mtf(r))
-		vmx_exit_unhandled(r, qual);
+	(void)r;
+	(void)qual;
 }
 
 static void vmx_exit_event(struct guest_regs *r, uint64_t qual)
 {
-	/* Only enabled while an SPP window is open (spp/spp_window.c). */
-	if (!spp_abort_window(r))
+	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
+
+	if (reason == EXIT_REASON_EXCEPTION_NMI)
+		vmx_event_reflect_exit(r);
+	else
 		vmx_exit_unhandled(r, qual);
 }
 
 static void vmx_exit_spp(struct guest_regs *r, uint64_t qual)
 {
-	spp_handle_spp_event(r, qual);
+	if (!vmx_client)
+		vmx_exit_unhandled(r, qual);
+	vmx_client->spp_event(r, qual);
 }
 
 static void vmx_exit_vmcall(struct guest_regs *r, uint64_t qual)
@@ -338,7 +347,7 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
 	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
-	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_exit_mtf,
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_timer,
 	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
@@ -370,11 +379,14 @@ void vmx_handle_exit(struct guest_regs *r)
 	if (reason & VMX_EXIT_REASON_FAILED_VMENTRY)
 		vmx_report_entry_failure(reason, r);
 	h = basic < EXIT_REASON_COUNT ? vmx_exit_handlers[basic] : NULL;
-	(h ? h : vmx_exit_unhandled)(r, vmcs_readl(EXIT_QUALIFICATION));
-	if (hv_nmi_pending && !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
-		hv_nmi_pending = false;
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
-	}
+	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
+	bool idt_valid = vmx_event_exit_begin(basic, qual);
+
+	/* Every exit clears the valid bit of the VM-entry interruption
+	 * information (SDM Vol. 3C 25.8.3): only vmx_event_inject sets it. */
+	if (!vmx_step_exit(r, basic, idt_valid))
+		(h ? h : vmx_exit_unhandled)(r, qual);
+	vmx_event_inject(vmx_step_active());
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state
