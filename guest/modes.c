@@ -115,6 +115,7 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_event(const struct guest_boot *b); /* guest/mode_events.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "checks", guest_mode_checks },
@@ -131,6 +132,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "event", guest_mode_event },
 };
 
 static bool str_eq(const char *a, const char *b)

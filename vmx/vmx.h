@@ -24,6 +24,7 @@ struct vmx_cpu {
 	uint32_t pin, proc, proc2, exit, entry; /* controls in force */
 	uint16_t console_port;                  /* guest writes to it are trapped */
 	bool spp_hw;                            /* EPT_SPP control is set */
+	bool test_nmi_on_violation;             /* test switch (docs/hvrun.md) */
 };
 
 extern struct vmx_cpu vmx;
@@ -42,6 +43,7 @@ struct vmx_guest_setup {
 	uint32_t eax, ebx;    /* multiboot magic and info address */
 	bool want_spp_hw, want_mtf;
 	bool test_entry_fail, test_unhandled_exit;
+	bool test_nmi_on_violation; /* an NMI hits the hypervisor at each EPT violation */
 };
 
 /* Builds the VMCS for a multiboot guest and launches it; never returns. */

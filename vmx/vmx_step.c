@@ -36,12 +36,31 @@ bool vmx_step_active(void)
 	return vmx_step.state != VMX_STEP_IDLE;
 }
 
+/* The events that could reach a guest handler during the step, and so must
+ * exit instead.  Those the guest itself blocks (RFLAGS.IF = 0, an STI or
+ * MOV-SS shadow, an NMI handler not yet returned) stay pending in the
+ * interrupt controller or the CPU on their own: making them exit would only
+ * end the step before the instruction every time it is tried, because the
+ * guest could not take them either (SDM Vol. 3A 6.8.3, Vol. 3C 25.4.2). */
+static uint32_t vmx_step_hold(bool delivery, uint64_t rflags)
+{
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO), hold = 0;
+	bool shadow = intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+
+	/* Delivering: the handler's IF and blocking are not known yet. */
+	if (delivery || ((rflags & X86_RFLAGS_IF) && !shadow))
+		hold |= PIN_BASED_EXT_INTR_MASK;
+	if (delivery || (!shadow && !(intr & GUEST_INTR_STATE_NMI)))
+		hold |= PIN_BASED_NMI_EXITING;
+	return hold;
+}
+
 static void vmx_step_controls(bool open, bool delivery)
 {
-	uint32_t hold = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+	uint32_t hold = open ? vmx_step_hold(delivery, rflags) : 0;
 
-	vmx.pin = open ? (vmx.pin | hold) : (vmx.pin & ~hold);
+	vmx.pin = (vmx.pin & ~(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)) | hold;
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
 	if (vmx.caps.mtf)
