@@ -58,17 +58,19 @@ ev_landing_stub:
 
 /* uint64_t ev_spin_on_stack(uint64_t stack, uint64_t loops, uint64_t ticks):
  * RSP = stack, interrupts on, spin until ev_ticks reaches `ticks` or `loops`
- * iterations pass; returns the iterations left.  No stack use of its own. */
+ * iterations pass; returns the iterations left.  No stack use of its own.
+ * The count is in RAX, which the timer handler pushes: every push writes
+ * bytes that differ from the last one. */
 	.globl ev_spin_on_stack
 ev_spin_on_stack:
 	save_and_switch
+	mov	%rsi, %rax
 	sti
 1:	cmpl	%edx, ev_ticks(%rip)
 	jae	2f
-	dec	%rsi
+	dec	%rax
 	jnz	1b
 2:	cli
-	mov	%rsi, %rax
 	restore_and_return
 
 /* uint64_t ev_store_storm(uint64_t addr, uint64_t n): n one-byte
