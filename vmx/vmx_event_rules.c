@@ -110,3 +110,54 @@ enum vmx_step_verdict vmx_step_classify(enum vmx_step_state s, enum vmx_step_exi
 		return VMX_STEP_ABORTED;
 	}
 }
+
+bool vmx_step_machine_open(struct vmx_step_machine *m, bool delivery, bool guest_tf)
+{
+	if (m->state != VMX_STEP_IDLE)
+		return false;
+	m->state = delivery ? VMX_STEP_DELIVERY : VMX_STEP_INSN;
+	m->guest_tf = !delivery && guest_tf;
+	return true;
+}
+
+struct vmx_step_out vmx_step_machine_exit(struct vmx_step_machine *m, enum vmx_step_exit e,
+					  bool idt_valid, uint64_t db_qual)
+{
+	struct vmx_step_out o = { VMX_STEP_CONTINUE, VMX_STEP_ACT_DISPATCH, 0, false, false };
+	bool insn = m->state == VMX_STEP_INSN;
+
+	if (m->state == VMX_STEP_IDLE)
+		return o;
+	o.verdict = vmx_step_classify(m->state, e, idt_valid);
+	if (o.verdict == VMX_STEP_CONTINUE)
+		return o;
+	m->state = VMX_STEP_IDLE;
+	/* The TF the step set comes off; a single-step trap it left pending
+	 * (MTF exit first) is the guest's only if the guest had TF set. */
+	o.restore_tf = insn;
+	o.clear_pending_bs = insn && !m->guest_tf;
+	switch (e) {
+	case VMX_STEP_EXIT_MTF:
+	case VMX_STEP_EXIT_TIMER:
+		o.action = VMX_STEP_ACT_CONSUME;
+		break;
+	case VMX_STEP_EXIT_DB_TRAP:
+		o.db_bits = db_qual & (X86_DR6_TRAP_BITS | X86_DR6_BD | X86_DR6_BS);
+		if (insn && !m->guest_tf)
+			o.db_bits &= ~X86_DR6_BS;
+		o.action = (o.db_bits & (X86_DR6_BS | X86_DR6_TRAP_BITS)) ? VMX_STEP_ACT_DB
+									   : VMX_STEP_ACT_CONSUME;
+		break;
+	case VMX_STEP_EXIT_EXCEPTION:
+	case VMX_STEP_EXIT_NMI:
+		o.action = VMX_STEP_ACT_REFLECT;
+		break;
+	case VMX_STEP_EXIT_INTR:
+		o.action = VMX_STEP_ACT_PENDING;
+		break;
+	default:
+		o.action = VMX_STEP_ACT_DISPATCH;
+		break;
+	}
+	return o;
+}

@@ -95,4 +95,32 @@ enum vmx_step_verdict { VMX_STEP_CONTINUE, VMX_STEP_DONE, VMX_STEP_ABORTED };
 enum vmx_step_verdict vmx_step_classify(enum vmx_step_state s, enum vmx_step_exit e,
 					bool idt_valid);
 
+/* The step with what vmx/ must do at each exit. */
+struct vmx_step_machine {
+	enum vmx_step_state state;
+	bool guest_tf; /* the guest's own RFLAGS.TF (instruction steps) */
+};
+
+enum vmx_step_action {
+	VMX_STEP_ACT_DISPATCH, /* not the step's: the exit handler runs */
+	VMX_STEP_ACT_CONSUME,  /* the step's own exit (MTF, timer, its #DB) */
+	VMX_STEP_ACT_REFLECT,  /* hand the exit's exception or NMI back */
+	VMX_STEP_ACT_DB,       /* queue #DB for the guest with db_bits */
+	VMX_STEP_ACT_PENDING,  /* an external interrupt stays pending */
+};
+
+struct vmx_step_out {
+	enum vmx_step_verdict verdict;
+	enum vmx_step_action action;
+	uint64_t db_bits;       /* VMX_STEP_ACT_DB: DR6 bits for the guest */
+	bool restore_tf;        /* closing an instruction step: TF back */
+	bool clear_pending_bs;  /* drop a single-step trap the step left */
+};
+
+/* Opens a step; false (and nothing changes) when one is open already. */
+bool vmx_step_machine_open(struct vmx_step_machine *m, bool delivery, bool guest_tf);
+/* One exit: db_qual is the #DB exit qualification for VMX_STEP_EXIT_DB_TRAP. */
+struct vmx_step_out vmx_step_machine_exit(struct vmx_step_machine *m, enum vmx_step_exit e,
+					  bool idt_valid, uint64_t db_qual);
+
 #endif

@@ -19,10 +19,7 @@
 #include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_ops.h"
 
-static struct {
-	enum vmx_step_state state;
-	uint64_t guest_tf; /* the guest's own RFLAGS.TF */
-} vmx_step;
+static struct vmx_step_machine vmx_step;
 
 const struct vmx_client *vmx_client;
 
@@ -67,16 +64,22 @@ static void vmx_step_controls(bool open, bool delivery)
 		vmx_set_mtf(open);
 	if (vmx.caps.preemption_timer)
 		vmx_event_timer(open && delivery, 0);
-	if (open && !delivery) {
-		vmx_step.guest_tf = rflags & X86_RFLAGS_TF;
+	if (open && !delivery)
 		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
-	} else if (!open && vmx_step.state == VMX_STEP_INSN) {
-		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_RFLAGS_TF) | vmx_step.guest_tf);
-		/* A single-step trap recorded as pending (MTF exit first) must not
-		 * reach the guest: it never asked for it. */
+}
+
+static void vmx_step_close(const struct vmx_step_out *o)
+{
+	vmx_step_controls(false, false);
+	if (o->restore_tf) {
+		uint64_t rflags = vmcs_readl(GUEST_RFLAGS) & ~X86_RFLAGS_TF;
+
+		vmcs_writel(GUEST_RFLAGS, rflags | (vmx_step.guest_tf ? X86_RFLAGS_TF : 0));
+	}
+	if (o->clear_pending_bs) {
 		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
 
-		if (!vmx_step.guest_tf && (dbg & X86_DR6_BS))
+		if (dbg & X86_DR6_BS)
 			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~X86_DR6_BS);
 	}
 }
@@ -96,8 +99,8 @@ bool vmx_step_open(void)
 	}
 	if (delivery && !vmx.caps.preemption_timer && !vmx.caps.mtf)
 		panic("an event delivery step needs the preemption timer or MTF");
+	vmx_step_machine_open(&vmx_step, delivery, vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF);
 	vmx_step_controls(true, delivery);
-	vmx_step.state = delivery ? VMX_STEP_DELIVERY : VMX_STEP_INSN;
 	return true;
 }
 
@@ -131,43 +134,32 @@ static enum vmx_step_exit vmx_step_exit_kind(uint32_t basic)
 
 bool vmx_step_exit(struct guest_regs *r, uint32_t basic, bool idt_valid)
 {
+	struct vmx_step_out o;
 	enum vmx_step_exit kind;
-	enum vmx_step_verdict v;
-	bool insn = vmx_step.state == VMX_STEP_INSN;
 
 	if (vmx_step.state == VMX_STEP_IDLE)
 		return false;
 	kind = vmx_step_exit_kind(basic);
-	v = vmx_step_classify(vmx_step.state, kind, idt_valid);
-	if (v == VMX_STEP_CONTINUE)
+	o = vmx_step_machine_exit(&vmx_step, kind, idt_valid,
+				  kind == VMX_STEP_EXIT_DB_TRAP ? vmcs_readl(EXIT_QUALIFICATION) : 0);
+	if (o.verdict == VMX_STEP_CONTINUE)
 		return false;
-	vmx_step_controls(false, false);
-	vmx_step.state = VMX_STEP_IDLE;
-	vmx_client->step_end(r, v == VMX_STEP_DONE);
-	switch (kind) {
-	case VMX_STEP_EXIT_MTF:
-	case VMX_STEP_EXIT_TIMER:
-		return true; /* the step's own exits */
-	case VMX_STEP_EXIT_DB_TRAP: {
-		uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
-
-		/* The step's own single-step trap: the guest sees it only if it
-		 * was single-stepping itself, or a data breakpoint hit too. */
-		if (insn && !vmx_step.guest_tf)
-			qual &= ~X86_DR6_BS;
-		if (qual & (X86_DR6_BS | X86_DR6_TRAP_BITS))
-			vmx_event_queue_db(qual);
+	vmx_step_close(&o);
+	vmx_client->step_end(r, o.verdict == VMX_STEP_DONE);
+	switch (o.action) {
+	case VMX_STEP_ACT_DISPATCH:
+		return false;
+	case VMX_STEP_ACT_DB:
+		vmx_event_queue_db(o.db_bits);
 		return true;
-	}
-	case VMX_STEP_EXIT_EXCEPTION:
-	case VMX_STEP_EXIT_NMI:
+	case VMX_STEP_ACT_REFLECT:
 		vmx_event_reflect_exit(r);
 		return true;
-	case VMX_STEP_EXIT_INTR:
+	case VMX_STEP_ACT_PENDING:
 		/* Acknowledge-on-exit is off: the interrupt stays pending in the
 		 * interrupt controller and is delivered when the guest allows. */
-		return true;
+	case VMX_STEP_ACT_CONSUME:
 	default:
-		return false; /* dispatched as usual */
+		return true;
 	}
 }
