@@ -52,7 +52,7 @@ PURE_HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(PURE_SRCS))
 
 DEFAULT_CONFIG ?= hv/default.conf
 
-.PHONY: all help run test unit unit-extra integration clean deps bench fuzz check-config
+.PHONY: all help run test unit unit-extra integration clean deps bench fuzz check-config docs-log
 # Fragments in mk/ add prerequisites to these (e.g. the short fuzz run).
 unit-extra:
 check-config:
@@ -60,15 +60,21 @@ all: $(BUILD)/hv.elf $(BUILD)/guest.elf $(BUILD)/hv.iso $(HOST_TOOLS) check-conf
 
 help:
 	@echo "Targets:"
-	@echo "  all (default)  build/hv.elf, build/guest.elf, build/hv.iso, host tools"
-	@echo "  run            boot GRUB -> hypervisor -> test guest in Bochs (tools/hvrun)"
-	@echo "  test           unit tests (host, ASan/UBSan) then integration tests (Bochs, QEMU)"
-	@echo "  unit           host unit tests only"
+	@echo "  all (default)  build/hv.elf, build/guest.elf, build/hv.iso, host tools (build/hvconf)"
+	@echo "  run            install packages, build, boot GRUB -> hypervisor -> test guest (demo mode) in Bochs"
+	@echo "  test           unit tests (host, ASan/UBSan), fuzz-short, then integration tests (Bochs, QEMU)"
+	@echo "  unit           host unit tests only (and fuzz-short)"
 	@echo "  integration    emulator tests only (pytest)"
+	@echo "  fuzz-short     20 s libFuzzer run on the configuration parser (part of unit)"
+	@echo "  fuzz           10 min libFuzzer run on the configuration parser"
+	@echo "  netboot        build/netboot/: TFTP root for PXE (GRUB and iPXE), docs/hardware.md"
+	@echo "  hybrid-iso     build/hv-hybrid.iso: BIOS+UEFI GRUB ISO"
 	@echo "  bench          benchmarks in Bochs -> build/bench.json, docs/benchmarks.md"
-	@echo "  fuzz           long libFuzzer run on the configuration parser"
+	@echo "  docs-log       a complete real log of the demo run -> build/example-log.txt (docs/guest.md)"
+	@echo "  check-config   check hv/default.conf with build/hvconf (part of all)"
 	@echo "  deps           install the Debian packages the build and tests need"
 	@echo "  clean          remove build/"
+	@echo "  help           this list"
 	@echo "Variables: CROSS_COMPILE=x86_64-elf-  V=1  CPU=tigerlake  HVRUN_ARGS=..."
 
 deps:
@@ -134,6 +140,11 @@ test: deps
 
 run: deps all
 	$(Q)tools/hvrun $(if $(CPU),--cpu $(CPU)) $(HVRUN_ARGS)
+
+# A real log, generated (never committed): the default demo, whole.
+docs-log: deps all
+	$(Q)tools/hvrun --quiet --log $(BUILD)/example-log.txt $(if $(CPU),--cpu $(CPU)) \
+		$(HVRUN_ARGS) && echo "  LOG     $(BUILD)/example-log.txt"
 
 clean:
 	rm -rf $(BUILD)

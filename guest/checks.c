@@ -1,4 +1,4 @@
-/* The default "checks" mode: self-checks of the boot environment and of what
+/* The "checks" mode: self-checks of the boot environment and of what
  * the hypervisor must show or hide.  One line per check, then a summary. */
 #include <stdbool.h>
 #include <stddef.h>

@@ -57,6 +57,7 @@ void guest_exception(struct guest_frame *f);
 int32_t probe_vmxon(uint64_t region_pa);
 int32_t probe_vmread(uint64_t field, uint64_t *value);
 int32_t probe_rdmsr(uint32_t msr, uint64_t *value);
+int32_t probe_wrmsr(uint32_t msr, uint64_t value);
 #endif
 
 #endif

@@ -49,6 +49,19 @@ probe_rdmsr:
 	movl	guest_probe_vector(%rip), %eax
 	ret
 
+/* int32_t probe_wrmsr(uint32_t msr, uint64_t value) */
+	.globl probe_wrmsr
+probe_wrmsr:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%edi, %ecx
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	wrmsr
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
 /* int32_t hc_vmcall(struct hc_regs *regs): EAX, EBX, ECX, EDX, ESI in and
  * out, per the hypercall ABI in hypercall.h. */
 	.globl hc_vmcall

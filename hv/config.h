@@ -64,16 +64,24 @@ void config_init(struct config *c, struct config_memory *mem, uint32_t mem_cap,
 int config_parse(struct config *c, const char *text, size_t len,
 		 struct config_error *err);
 
+/* Protect ranges must end below this: the hypervisor reaches protected pages
+ * through its identity map of the first 4 GiB (boot/entry.S). */
+#define CONFIG_PROTECT_LIMIT (1ull << 32)
+
 /* Check the parsed ranges against the machine: guest_ram is the RAM the
  * firmware reports, hv_mem the hypervisor's own memory (both end-exclusive,
  * any order, may be adjacent).  Sorts memory and protect ranges by start.
- * 0 or -EINVAL with *err naming the offending line. */
+ * 0 or -EINVAL with *err naming the offending line.  The one validator: the
+ * hypervisor (hv/hv_config.c) and tools/hvconf both call it, so they accept
+ * and refuse the same files with the same words. */
 int config_validate(struct config *c, const struct mem_range *guest_ram, size_t nram,
 		    const struct mem_range *hv_mem, size_t nhv, struct config_error *err);
 
 /* "config:LINE:COL: REASON (near 'TOKEN')" into buf, always NUL-terminated when
- * n > 0.  ":COL" is left out when column is 0, the "(near ...)" part becomes
- * "(at end of line)" when token is empty.  Returns the untruncated length. */
+ * n > 0.  ":COL" is left out when column is 0 (a whole-line error); the
+ * "(near ...)" part becomes "(at end of line)" when the token is empty and
+ * there is a column, and is left out for a whole-line error without a token.
+ * Returns the untruncated length. */
 int config_format_error(const struct config_error *e, char *buf, size_t n);
 
 const char *config_spp_mode_name(enum config_spp_mode mode);

@@ -171,6 +171,10 @@ int config_validate(struct config *c, const struct mem_range *guest_ram, size_t 
 					"protect range overlaps protect range",
 					q->line > p->line ? p->line : q->line);
 		}
+		if (p->end >= CONFIG_PROTECT_LIMIT)
+			return chk_fail(err, p->line, p->start, p->end,
+					"protect range above 4 GiB (spphv protects the first 4 GiB only)",
+					0);
 		if (half_open && memrange_set_overlaps(hv_mem, nhv, &hr, NULL))
 			return chk_fail(err, p->line, p->start, p->end,
 					"protect range overlaps hypervisor memory", 0);

@@ -109,7 +109,9 @@ int config_format_error(const struct config_error *e, char *buf, size_t n)
 		fmt_put(buf, n, &len, " (near '");
 		fmt_put_field(buf, n, &len, e->token, sizeof(e->token));
 		fmt_put(buf, n, &len, "')");
-	} else {
+	} else if (e->column) {
+		/* A parse error with nothing left on the line.  A whole-line
+		 * (validation) error has no column and no position to name. */
 		fmt_put(buf, n, &len, " (at end of line)");
 	}
 	if (n > 0)

@@ -46,15 +46,6 @@ void hv_load_config(void)
 	if (config_parse(&hv.config, text, len, &err) ||
 	    config_validate(&hv.config, hv.guest_ram, hv.guest_ram_count, hv.hv_mem, 2, &err))
 		hv_config_refuse(&err);
-	for (uint32_t i = 0; i < hv.config.protect_count; i++) {
-		/* The hypervisor reaches protected pages through its identity map
-		 * of the first 4 GiB (boot/entry.S). */
-		if (hv.config.protect[i].end >= (1ull << 32)) {
-			err = (struct config_error){ .line = hv.config.protect[i].line };
-			memcpy(err.reason, "protect range above 4 GiB (spphv protects the first 4 GiB only)", 64);
-			hv_config_refuse(&err);
-		}
-	}
 	if (cmdline_get(hv.boot.cmdline, "spp", val, sizeof(val))) {
 		enum config_spp_mode mode;
 

@@ -22,7 +22,11 @@ __attribute__((noreturn)) void hv_power_off(unsigned status)
 
 	__asm__ volatile("cli");
 	console_guest_flush();
+	/* Everything queued goes out before the last line, which waits for
+	 * the transmitter too: nothing may follow it. */
+	console_drain_all();
 	log_event("hv-exit status=%u", status);
+	console_drain_all();
 	/* QEMU with -device isa-debug-exit exits with (status << 1) | 1. */
 	outb(QEMU_DEBUG_EXIT_PORT, (uint8_t)status);
 	for (const char *s = shutdown; *s; s++)

@@ -9,12 +9,14 @@
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/panic.h"
+#include "hv/platform.h"
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_msr.h"
 
 #define HV_POOL_BASE_SIZE (24ull << 20)
 #define HV_LOW_LIMIT      (1ull << 20)
@@ -213,8 +215,10 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	hv_stage_boot_data();
 	hv_load_config();
 	hv_check_cpu();
+	hv_platform_lockdown();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
+	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
 	spp_register();
 	guest_load(&g.entry, &g.eax, &g.ebx);

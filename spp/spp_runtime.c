@@ -25,6 +25,7 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "spp/spp_defs.h"
+#include "spp/spp_record.h"
 #include "spp/spp_state.h"
 #include "vmx/vmx_ops.h"
 
@@ -46,13 +47,7 @@ static bool spp_rate_allows(void)
 	return true;
 }
 
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t qual)
-{
-	spp_report_violation_at(gpa, range_id, qual,
-				(qual & EPT_VIOL_GLA_VALID) ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0);
-}
-
-void spp_report_violation_at(uint64_t gpa, uint16_t range_id, uint64_t qual, uint64_t gla)
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 {
 	const struct config_protect *p = &hv.config.protect[range_id];
 
@@ -63,12 +58,7 @@ void spp_report_violation_at(uint64_t gpa, uint16_t range_id, uint64_t qual, uin
 		return;
 	}
 	spp.logged++;
-	(void)qual;
-
-	log_event("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
-		  "mode=%s policy=%s range=%s tsc=%lu",
-		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
-		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());
+	spp_record_print(spp.total, gpa, spp.window_rip, gla, p);
 }
 
 __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint16_t range)
@@ -79,24 +69,55 @@ __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint1
 	vmx_stop_guest(HV_STATUS_SPP_HALT);
 }
 
-/* 128 bytes as sixteen 8-byte words: this runs on every violation. */
+/* 128 bytes as sixteen 8-byte words, one string instruction each way: this
+ * runs on every violation (DF is clear in the hypervisor). */
 static void spp_subpage_copy(void *dst, const void *src)
 {
-	uint64_t *d = dst;
-	const uint64_t *s = src;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		d[i] = s[i];
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 static bool spp_subpage_equal(const void *a, const void *b)
 {
-	const uint64_t *x = a, *y = b;
-	uint64_t diff = 0;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
+	bool equal;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
+	/* REPE CMPSQ stops at the first difference; ZF says whether the last
+	 * pair compared was equal (SDM Vol. 2B, REP/REPE). */
+	__asm__ volatile("repe cmpsq" : "+D"(a), "+S"(b), "+c"(n), "=@ccz"(equal) : : "memory");
+	return equal;
+}
+
+/* The record and EPT leaf of the last protected page a violation hit.
+ * Neither moves once made (records are never freed, the leaves of protected
+ * pages are 4 KiB leaves from the moment the page is protected), so a
+ * repeat violation on a page skips both lookups. */
+static uint64_t spp_cache_page = 1; /* never a page address */
+static const struct spp_page *spp_cache_rec;
+static uint64_t *spp_cache_pte;
+
+static const struct spp_page *spp_page_find(uint64_t gpa)
+{
+	if ((gpa & ~(PAGE_SIZE - 1)) == spp_cache_page)
+		return spp_cache_rec;
+	return spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+}
+
+static int spp_page_pte(const struct spp_page *rec, uint64_t gpa, uint64_t **pte)
+{
+	uint64_t page = gpa & ~(PAGE_SIZE - 1);
+
+	if (page == spp_cache_page) {
+		*pte = spp_cache_pte;
+		return 0;
+	}
+	if (ept_get_pte_4k(&hv.ept, gpa, pte))
+		return -ENOENT;
+	spp_cache_page = page;
+	spp_cache_rec = rec;
+	spp_cache_pte = *pte;
+	return 0;
 }
 
 static void spp_lift(struct spp_window_page *w, bool lift)
@@ -109,7 +130,7 @@ static void spp_lift(struct spp_window_page *w, bool lift)
 
 bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 {
-	const struct spp_page *rec = spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+	const struct spp_page *rec = spp_page_find(gpa);
 	struct spp_window_page *w;
 	uint64_t *pte;
 
@@ -123,33 +144,24 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 		vmx_dump_guest_state(r);
 		vmx_stop_guest(HV_STATUS_SPP_HALT);
 	}
-	if (ept_get_pte_4k(&hv.ept, gpa, &pte))
+	if (spp_page_pte(rec, gpa, &pte))
 		panic("protected page 0x%lx has no EPT leaf", gpa);
 	if (!spp.window_count)
 		spp.window_rip = vmcs_readl(GUEST_RIP);
+	/* The first byte's sub-page: an attempt in either mode (hardware SPP
+	 * suppressed the write, software mode exits before any write to the
+	 * page); recorded now, reported when the instruction has run
+	 * (spp/spp_record.h). */
+	uint16_t first = spp_record_exit(spp.window_count, rec, gpa, qual);
+
+	if (first != SPP_NO_RANGE && hv.config.protect[first].policy == SPP_POLICY_HALT) {
+		spp_record_attempt_now(spp.window_count);
+		spp_halt_guest(r, first);
+	}
 	w = &spp.window[spp.window_count++];
 	w->gpa = gpa & ~(PAGE_SIZE - 1);
 	w->pte = pte;
 	w->rec = rec;
-	w->hw_range = SPP_NO_RANGE;
-	/* Hardware mode: this exit is itself the verdict on the first byte's
-	 * sub-page (the write has been suppressed).  It is reported when the
-	 * step completes: a step that an interrupt or fault cut short runs
-	 * again and exits again, and must not count twice. */
-	if (spp.mode == SPP_MODE_HW) {
-		uint16_t range = rec->range_of_subpage[SUBPAGE_OF(gpa)];
-
-		if (range != SPP_NO_RANGE) {
-			if (hv.config.protect[range].policy == SPP_POLICY_HALT) {
-				spp_report_violation(gpa, range, qual);
-				spp_halt_guest(r, range);
-			}
-			w->hw_range = range;
-			w->hw_gpa = gpa;
-			w->hw_qual = qual;
-			w->hw_gla = (qual & EPT_VIOL_GLA_VALID) ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
-		}
-	}
 	/* Only the protected sub-pages matter when the window closes. */
 	for (uint32_t prot = ~rec->writable_mask; prot; prot &= prot - 1) {
 		uint32_t off = (uint32_t)__builtin_ctz(prot) * SPP_SUBPAGE_SIZE;
@@ -176,8 +188,7 @@ static void spp_close_window(struct guest_regs *r, bool completed)
 		struct spp_window_page *w = &spp.window[i];
 		uint8_t *page = (uint8_t *)(uintptr_t)w->gpa;
 
-		if (completed && w->hw_range != SPP_NO_RANGE)
-			spp_report_violation_at(w->hw_gpa, w->hw_range, w->hw_qual, w->hw_gla);
+		spp_record_close_page(i, completed);
 		for (uint32_t prot = ~w->rec->writable_mask; prot; prot &= prot - 1) {
 			unsigned sp = (unsigned)__builtin_ctz(prot);
 			uint16_t range = w->rec->range_of_subpage[sp];
@@ -185,10 +196,7 @@ static void spp_close_window(struct guest_regs *r, bool completed)
 
 			if (spp_subpage_equal(page + off, w->saved + off))
 				continue;
-			/* In software mode the change is the violation; in
-			 * hardware mode the exit already reported it. */
-			if (spp.mode == SPP_MODE_SW)
-				spp_report_violation(w->gpa + off, range, 0);
+			spp_record_changed(i, w->gpa, sp, range);
 			if (hv.config.protect[range].policy != SPP_POLICY_LOG)
 				spp_subpage_copy(page + off, w->saved + off);
 			if (hv.config.protect[range].policy == SPP_POLICY_HALT) {
@@ -236,11 +244,34 @@ uint32_t spp_query(uint64_t gpa)
 	return rec ? rec->writable_mask : SPP_ALL_WRITABLE_MASK;
 }
 
+/* Every page of [start, end) is guest RAM that the EPT maps: exactly what
+ * the guest can write, and nothing the hypervisor must not copy (MMIO). */
+static bool spp_lock_range_mapped(const struct mem_range *r)
+{
+	uint64_t entry;
+	int level;
+
+	if (!memrange_set_covers(hv.guest_ram, hv.guest_ram_count, r) ||
+	    memrange_set_overlaps(hv.hv_mem, 2, r, NULL))
+		return false;
+	for (uint64_t page = r->start & ~(PAGE_SIZE - 1); page < r->end; page += PAGE_SIZE)
+		if (ept_lookup(&hv.ept, page, &entry, &level))
+			return false;
+	return true;
+}
+
+/* All or nothing: everything that can fail (validation, the EPT's 4 KiB
+ * leaves, the SPPT's records, which sppt_protect() reserves before writing)
+ * happens before the first change a guest could observe.  On failure the
+ * protection, the range table and the log are as they were; only pages taken
+ * from the pool for splitting EPT leaves (which translate identically) or
+ * reserved by sppt_protect() stay used. */
 int spp_lock(uint64_t gpa, uint64_t len)
 {
 	struct mem_range r = { gpa, gpa + len };
 	struct config_protect *p;
 	uint32_t id = hv.config.protect_count;
+	uint64_t *pte;
 	int err;
 
 	if (!hv.config.hypercall_lock || spp.mode == SPP_MODE_OFF)
@@ -248,15 +279,22 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	/* The hypervisor reaches guest pages through its own identity map of
 	 * the first 4 GiB (boot/entry.S). */
 	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
-	    r.end > (1ull << 32) ||
-	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
-	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
+	    r.end > (1ull << 32) || !spp_lock_range_mapped(&r))
 		return -EINVAL;
 	if (id >= hv.config.protect_cap)
 		return -ENOSPC;
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
+		err = ept_get_pte_4k(&hv.ept, page, &pte);
+		if (err) {
+			spp_invept(); /* leaves already split translate identically */
+			return err == -ENOENT ? -EINVAL : -ENOMEM;
+		}
+	}
 	err = sppt_protect(&spp.sppt, gpa, gpa + len - 1, (uint16_t)id);
-	if (err)
-		return err;
+	if (err) {
+		spp_invept();
+		return err == -EFAULT ? -ENOMEM : err;
+	}
 	p = &hv.config.protect[id];
 	p->start = gpa;
 	p->end = gpa + len - 1;
@@ -264,14 +302,13 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	p->line = 0;
 	memcpy(p->name, "lock", 5);
 	hv.config.protect_count++;
-	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
-		err = spp_mark_page(page);
-		if (err)
-			break;
-	}
+	/* Cannot fail now: every page has its 4 KiB leaf. */
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE)
+		if (spp_mark_page(page))
+			panic("spp: lock lost the EPT leaf of 0x%lx", page);
 	spp_invept();
 	pr_info("spp: guest locked 0x%lx-0x%lx (deny) as range %u", gpa, r.end - 1, id);
-	return err;
+	return 0;
 }
 
 void spp_print_summary(void)

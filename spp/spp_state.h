@@ -19,9 +19,6 @@ struct spp_window_page {
 	uint64_t *pte;
 	const struct spp_page *rec;
 	uint8_t *saved; /* the page before the instruction ran (pool page) */
-	/* hardware mode: the exit's verdict, reported when the step completes */
-	uint16_t hw_range; /* SPP_NO_RANGE: none */
-	uint64_t hw_gpa, hw_qual, hw_gla;
 };
 
 struct spp_state {
@@ -44,10 +41,8 @@ const char *spp_mode_name(enum spp_mode m);
  * hardware mode); the caller INVEPTs. */
 int spp_mark_page(uint64_t gpa);
 void spp_invept(void);
-/* Counts one violation and logs it (rate-limited); the linear address is
- * read from the VMCS when the EPT qualification says it is valid (0: none). */
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t ept_qual);
-/* The same with the guest-linear address recorded at the exit (0: none). */
-void spp_report_violation_at(uint64_t gpa, uint16_t range_id, uint64_t ept_qual, uint64_t gla);
+/* Counts one violation and logs it (rate-limited); gla 0: none known
+ * (spp/spp_record.h decides what a record says). */
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla);
 
 #endif

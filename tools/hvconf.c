@@ -256,7 +256,10 @@ static int hvconf_layout(const struct config *c)
 	if (r == 0)
 		r = sppt_for_each_page(&t, hvconf_collect, &pages);
 	if (r == 0) {
-		qsort(pages.p, pages.n, sizeof(pages.p[0]), hvconf_cmp);
+		/* qsort(NULL, 0, ...) is undefined (C11 7.22.5p1): a
+		 * configuration without ranges has no page array. */
+		if (pages.n)
+			qsort(pages.p, pages.n, sizeof(pages.p[0]), hvconf_cmp);
 		for (i = 0; i < pages.n; i++) {
 			subpages += SPP_SUBPAGES_PER_PAGE -
 				    (uint64_t)__builtin_popcount(pages.p[i].writable_mask);

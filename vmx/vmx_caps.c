@@ -265,6 +265,37 @@ static const struct vmx_cap_desc vmx_cap_descs[] = {
 _Static_assert(VMX_ARRAY_SIZE(vmx_cap_descs) == VMX_CAPS_REPORT_MAX,
 	       "VMX_CAPS_REPORT_MAX must match the report table");
 
+size_t vmx_caps_line(const struct vmx_cap_item *items, size_t n, size_t first,
+		     char *buf, size_t cap)
+{
+	size_t len = 0, i;
+
+	if (!buf || cap == 0)
+		return first;
+	for (i = first; items && i < n; i++) {
+		const char *name = items[i].name ? items[i].name : "?";
+		const char *val = items[i].present ? "yes" : "no";
+		size_t nl = 0, vl = 0, need;
+
+		while (name[nl])
+			nl++;
+		while (val[vl])
+			vl++;
+		need = (len ? 1 : 0) + nl + 1 + vl;
+		if (len + need >= cap)
+			break;
+		if (len)
+			buf[len++] = ' ';
+		for (size_t k = 0; k < nl; k++)
+			buf[len++] = name[k];
+		buf[len++] = '=';
+		for (size_t k = 0; k < vl; k++)
+			buf[len++] = val[k];
+	}
+	buf[len] = '\0';
+	return i;
+}
+
 size_t vmx_caps_report(const struct vmx_caps *c, struct vmx_cap_item *items,
 		       size_t cap)
 {

@@ -81,6 +81,9 @@ struct vmx_cap_item {
 };
 
 #define VMX_CAPS_REPORT_MAX 26
+/* Bytes of one `vmx-caps:` record's item text (NUL included), so that with
+ * the log prefix the record fits a 320-byte log line (hv/log.c). */
+#define VMX_CAPS_LINE_MAX 256
 
 /* Writes min(cap, VMX_CAPS_REPORT_MAX) items, in a fixed order starting "EPT",
  * "unrestricted-guest", "MTF", "SPP", "VPID", "EPT-2M", "EPT-1G",
@@ -88,5 +91,13 @@ struct vmx_cap_item {
  * returns how many it wrote.  items may be NULL when cap is 0. */
 size_t vmx_caps_report(const struct vmx_caps *c, struct vmx_cap_item *items,
 		       size_t cap);
+
+/* The text of one `vmx-caps:` record: items[first..n) as "NAME=yes|no"
+ * separated by spaces, as many whole items as fit in buf (cap bytes, NUL
+ * included); an item is never cut.  Returns the index of the first item not
+ * written (n when all were); the caller prints further records from there.
+ * At least one item is written whenever it fits in an empty buffer. */
+size_t vmx_caps_line(const struct vmx_cap_item *items, size_t n, size_t first,
+		     char *buf, size_t cap);
 
 #endif

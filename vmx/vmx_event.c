@@ -34,8 +34,16 @@ static void vmx_write_dr6(uint64_t v)
 	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
 }
 
+static bool vmx_ev_timer_owned;
+
+bool vmx_event_timer_owned(void)
+{
+	return vmx_ev_timer_owned;
+}
+
 void vmx_event_timer(bool on, uint32_t value)
 {
+	vmx_ev_timer_owned = on;
 	if (on) {
 		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);

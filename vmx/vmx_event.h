@@ -37,5 +37,8 @@ void vmx_event_inject(bool hold);
 /* The preemption timer as "exit soon": 0 = before the first instruction
  * after entry (after an injected event is delivered). */
 void vmx_event_timer(bool on, uint32_t value);
+/* True while the event layer holds the preemption timer (the console
+ * drain, vmx/vmx_drain.c, leaves it alone then). */
+bool vmx_event_timer_owned(void);
 
 #endif

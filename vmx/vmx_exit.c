@@ -11,6 +11,10 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_event.h"
 #include "vmx/vmx_event_rules.h"
+#include "vmx/vmx_drain.h"
+#include "vmx/vmx_io.h"
+#include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
 
@@ -176,31 +180,14 @@ static void vmx_exit_getsec(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_rdmsr(struct guest_regs *r, uint64_t qual)
 {
-	uint32_t msr = (uint32_t)r->rcx;
-	uint64_t v;
-
 	(void)qual;
-	if (msr == MSR_IA32_FEATURE_CONTROL) {
-		/* Locked, VMX not enabled: what a CPU without VMX reports. */
-		v = FEATURE_CONTROL_LOCKED;
-	} else {
-		/* VMX capability MSRs, and MSRs outside the bitmap's ranges
-		 * (which always exit): #GP as on a CPU without them. */
-		vmx_inject_exception(X86_VEC_GP, true, 0);
-		return;
-	}
-	r->rax = (uint32_t)v;
-	r->rdx = v >> 32;
-	vmx_skip_instruction();
+	vmx_msr_exit_read(r);
 }
 
 static void vmx_exit_wrmsr(struct guest_regs *r, uint64_t qual)
 {
-	(void)r;
 	(void)qual;
-	/* IA32_FEATURE_CONTROL is locked (writes #GP, SDM Vol. 4 table 2-2),
-	 * the VMX MSRs are read-only, and unknown MSRs #GP. */
-	vmx_inject_exception(X86_VEC_GP, true, 0);
+	vmx_msr_exit_write(r);
 }
 
 static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
@@ -238,27 +225,11 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 {
-	static bool guest_dlab;
-	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
-	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
-
-	if ((qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) || size != 1) {
-		/* Only the console's byte registers are trapped; string or wide
-		 * access to them is outside this hypervisor's emulation. */
-		vmx_exit_unhandled(r, qual);
+	if (vmx_pci_io(r, qual))
 		return;
-	}
-	if (qual & VMX_IO_QUAL_IN) {
-		r->rax = (r->rax & ~0xffull) | inb(port);
-	} else if (port == vmx.console_port + 3) {
-		guest_dlab = r->rax & 0x80;
-		outb(port, (uint8_t)r->rax);
-	} else if (guest_dlab) {
-		outb(port, (uint8_t)r->rax); /* divisor latch, not a character */
-	} else {
-		console_guest_putc((char)r->rax);
-	}
-	vmx_skip_instruction();
+	if (vmx_io_console(r, qual))
+		return;
+	vmx_exit_unhandled(r, qual);
 }
 
 /* Test switch: a real NMI reaches the hypervisor while it handles the exit
@@ -307,15 +278,10 @@ static void vmx_exit_ept_misconfig(struct guest_regs *r, uint64_t qual)
 	vmx_stop_guest(HV_STATUS_PANIC);
 }
 
-/* MTF, the preemption timer and exception/NMI exits are enabled only while
- * a step is open or an event waits (vmx/vmx_step.c, vmx/vmx_event.c); one
- * that arrives otherwise is a stale timer or hands its event back. */
-static void vmx_exit_timer(struct guest_regs *r, uint64_t qual)
-{
-	(void)r;
-	(void)qual;
-}
-
+/* Exception/NMI exits are enabled only while a step is open
+ * (vmx/vmx_step.c); one that arrives otherwise hands its event back.  The
+ * preemption timer (a step, an NMI retry, the console drain) needs nothing:
+ * vmx_handle_exit injects and drains after every exit. */
 static void vmx_exit_event(struct guest_regs *r, uint64_t qual)
 {
 	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
@@ -363,11 +329,11 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
 	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
-	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_timer,
 	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
 	[EXIT_REASON_SPP] = vmx_exit_spp,
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_drain,
 };
 
 static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
@@ -403,6 +369,8 @@ void vmx_handle_exit(struct guest_regs *r)
 	if (!vmx_step_exit(r, basic, idt_valid))
 		(h ? h : vmx_exit_unhandled)(r, qual);
 	vmx_event_inject(vmx_step_active());
+	console_drain();
+	vmx_drain_update();
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state

@@ -50,23 +50,19 @@ void vmx_report_caps(const struct vmx_cpu *v)
 {
 	struct vmx_cap_item items[VMX_CAPS_REPORT_MAX];
 	size_t n = vmx_caps_report(&v->caps, items, VMX_CAPS_REPORT_MAX);
-	char line[640];
-	size_t len = 0;
+	/* A log record holds 319 characters and its prefix
+	 * "hv[TSC] info: vmx-caps: " up to 44: the items go into as many
+	 * `vmx-caps:` records as needed, never cut (docs/log-format.md). */
+	char line[VMX_CAPS_LINE_MAX];
 
-	for (size_t i = 0; i < n && len + 40 < sizeof(line); i++) {
-		const char *s = items[i].name;
+	for (size_t i = 0; i < n;) {
+		size_t next = vmx_caps_line(items, n, i, line, sizeof(line));
 
-		if (len)
-			line[len++] = ' ';
-		while (*s)
-			line[len++] = *s++;
-		line[len++] = '=';
-		s = items[i].present ? "yes" : "no";
-		while (*s)
-			line[len++] = *s++;
+		if (next == i)
+			break; /* an item longer than a record: cannot happen */
+		pr_info("vmx-caps: %s", line);
+		i = next;
 	}
-	line[len] = '\0';
-	pr_info("vmx-caps: %s", line);
 	pr_info("vmx-msrs: basic=0x%lx pin=0x%lx proc=0x%lx proc2=0x%lx exit=0x%lx entry=0x%lx",
 		v->msrs.basic, v->msrs.has_true ? v->msrs.true_pinbased : v->msrs.pinbased,
 		v->msrs.has_true ? v->msrs.true_procbased : v->msrs.procbased,

@@ -9,6 +9,9 @@
 #include "hv/power.h"
 #include "hv/status.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_drain.h"
+#include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -46,8 +49,10 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	uint32_t proc2_opt = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_ENABLE_INVPCID |
 			     SECONDARY_EXEC_ENABLE_XSAVES;
 	uint32_t proc2_req = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	/* TSC offsetting: guest writes to IA32_TSC become an offset, the host
+	 * TSC (the hypervisor's clock) is never written (vmx/vmx_msr.c). */
 	uint32_t proc_req = CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_USE_IO_BITMAPS |
-			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS | CPU_BASED_USE_TSC_OFFSETTING;
 
 	if (g->want_spp_hw)
 		proc2_req |= SECONDARY_EXEC_EPT_SPP;
@@ -58,11 +63,13 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	 * MSRs on every CPU with unrestricted guest; the guest owns CR3. */
 	v->proc = vmx_controls(VMX_CTL_PROC, proc_req, 0, c->proc_msr);
 	v->proc2 = vmx_controls(VMX_CTL_PROC2, proc2_req, proc2_opt, c->proc2_msr);
-	v->exit = vmx_controls(VMX_CTL_EXIT, VM_EXIT_HOST_ADDR_SPACE_SIZE,
+	/* EFER and PAT are passed through to the guest (vmx/vmx_msr_policy.c):
+	 * that is safe only while entry and exit switch them. */
+	v->exit = vmx_controls(VMX_CTL_EXIT, VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			       VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
-			       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT, c->exit_msr);
-	v->entry = vmx_controls(VMX_CTL_ENTRY, 0,
-				VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, c->entry_msr);
+			       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT, 0, c->exit_msr);
+	v->entry = vmx_controls(VMX_CTL_ENTRY,
+				VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0, c->entry_msr);
 	v->spp_hw = !!(v->proc2 & SECONDARY_EXEC_EPT_SPP);
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, v->pin);
@@ -183,29 +190,19 @@ static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 
 static void vmx_setup_bitmaps(struct vmx_cpu *v)
 {
-	uint8_t *msr = (uint8_t *)(uintptr_t)v->msr_bitmap_pa;
 	uint8_t *io_a = (uint8_t *)(uintptr_t)v->io_bitmap_pa[0];
 
-	/* MSR bitmap (SDM Vol. 3C 25.6.9): read-low at 0, write-low at 2048.
-	 * Intercept IA32_FEATURE_CONTROL and every VMX capability MSR: the guest
-	 * must see no VMX. */
-	static const uint32_t trapped[] = { MSR_IA32_FEATURE_CONTROL };
+	/* Deny-by-default MSR policy and the guest's TSC offset. */
+	vmx_msr_setup_vmcs(v);
+	vmx_pci_trap_ports(io_a);
+	/* I/O bitmap A covers ports 0-0x7fff, B the rest: all eight registers
+	 * of the console UART are the hypervisor's; the guest sees an emulated
+	 * one there (hv/vuart.h, vmx/vmx_io.c). */
+	for (unsigned i = 0; v->console_port && i < 8; i++) {
+		uint16_t p = (uint16_t)(v->console_port + i);
+		uint8_t *io = p < 0x8000 ? io_a : (uint8_t *)(uintptr_t)v->io_bitmap_pa[1];
 
-	for (size_t i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++) {
-		msr[trapped[i] / 8] |= (uint8_t)(1u << (trapped[i] % 8));
-		msr[2048 + trapped[i] / 8] |= (uint8_t)(1u << (trapped[i] % 8));
-	}
-	for (uint32_t m = MSR_IA32_VMX_BASIC; m <= MSR_IA32_VMX_PROCBASED_CTLS3; m++) {
-		msr[m / 8] |= (uint8_t)(1u << (m % 8));
-		msr[2048 + m / 8] |= (uint8_t)(1u << (m % 8));
-	}
-	/* I/O bitmap A covers ports 0-0x7fff: trap the console's transmit and
-	 * line-control registers so guest output is line-buffered (hv/console.h). */
-	if (v->console_port) {
-		uint16_t p = v->console_port;
-
-		io_a[p / 8] |= (uint8_t)(1u << (p % 8));
-		io_a[(p + 3) / 8] |= (uint8_t)(1u << ((p + 3) % 8));
+		io[(p & 0x7fff) / 8] |= (uint8_t)(1u << (p % 8));
 	}
 }
 
@@ -220,6 +217,7 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_guest_state(g);
 	vmx_setup_bitmaps(v);
 	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x)", g->entry, g->eax, g->ebx);
+	vmx_drain_update();
 	vmx_launch(g->eax, g->ebx);
 	__builtin_unreachable();
 }

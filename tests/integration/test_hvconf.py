@@ -53,3 +53,27 @@ def test_bad_file_is_refused_with_the_hypervisors_message(tmp_path):
 def test_usage_errors():
     assert hvconf()[0] == 2
     assert hvconf("check", "/nonexistent/file.conf")[0] == 2
+
+
+def test_file_without_ranges(tmp_path):
+    # What a Linux guest needs: `spp auto` and nothing to protect.  Used to end
+    # in UBSan's "null pointer passed as argument 1" (qsort(NULL, 0, ...)).
+    cfg = tmp_path / "noranges.conf"
+    cfg.write_text("spp auto\n")
+    rc, out, err = hvconf("check", str(cfg))
+    assert rc == 0, err
+    assert err == ""
+    assert "ranges: 0\n" in out
+    assert "pages: 0 protected, 0 sub-pages protected" in out
+
+
+def test_protect_above_4gib_refused_like_the_hypervisor(tmp_path):
+    # The hypervisor's validator refuses this even where RAM is declared; it
+    # is the same code in hvconf, with the same words and no "(at end of line)".
+    cfg = tmp_path / "high.conf"
+    cfg.write_text("memory 0x4000000-0x1ffffffff\nprotect 0x100000000+128\n")
+    rc, out, err = hvconf("check", str(cfg), "--ram", "8G")
+    assert rc == 1
+    assert err.splitlines()[0] == (
+        "config:2: protect range above 4 GiB (spphv protects the first 4 GiB only) "
+        "(near '0x100000000-0x10000007f')"), err

@@ -116,7 +116,8 @@ static void test_guest_ram(void **state)
 	v_fails("protect 0xfffff80+0x100", 1, "0xfffff80-0x1000007f",
 		"protect range outside guest RAM");
 	v_fails("protect 0xffffffffffffff80-0xffffffffffffffff", 1,
-		"0xffffffffffffff80-0xffffffffffffffff", "protect range outside guest RAM");
+		"0xffffffffffffff80-0xffffffffffffffff",
+		"protect range above 4 GiB (spphv protects the first 4 GiB only)");
 	v_fails("memory 0xffffffffff000+4K", 1, "0xffffffffff000-0xfffffffffffff",
 		"memory range outside the RAM the firmware reports");
 	v_fails("memory 0xfffffffffffff000-0xffffffffffffffff", 1,
@@ -129,6 +130,25 @@ static void test_guest_ram(void **state)
 	assert_int_equal(v_check(&v, "protect 0x9f000+0x80", split, 3), -EINVAL);
 	/* No RAM reported: nothing can be protected. */
 	assert_int_equal(v_check(&v, "protect 0+128", NULL, 0), -EINVAL);
+}
+
+/* The 4 GiB rule lives here, not in the hypervisor only, so hvconf refuses
+ * what the hypervisor refuses: even when RAM is there. */
+static void test_protect_above_4gib(void **state)
+{
+	static const struct mem_range big[] = { { 0, 0x200000000ull } };
+	struct v_ctx v;
+
+	(void)state;
+	assert_int_equal(v_check(&v, "protect 0xffffff80+128", big, 1), 0);
+	assert_int_equal(v_check(&v, "protect 0x100000000+128", big, 1), -EINVAL);
+	assert_int_equal(v.err.line, 1);
+	assert_string_equal(v.err.token, "0x100000000-0x10000007f");
+	assert_string_equal(v.err.reason,
+			    "protect range above 4 GiB (spphv protects the first 4 GiB only)");
+	assert_int_equal(v_check(&v, "memory 0x4000000-0x1ffffffff\nprotect 0xffffff80+0x100", big, 1),
+			 -EINVAL);
+	assert_int_equal(v.err.line, 2);
 }
 
 static void test_memory_lines_limit_protect(void **state)
@@ -260,12 +280,18 @@ static void test_format_error(void **state)
 	buf[0] = 'Q';
 	assert_int_equal(config_format_error(&e, buf, 0), 64);
 	assert_int_equal(buf[0], 'Q');
-	/* Column 0: a whole-line error; empty token: at end of line. */
+	/* Column 0 and no token: a whole-line error names no position (it
+	 * used to end in a wrong "(at end of line)"). */
 	e.column = 0;
 	e.line = 4294967295u;
 	e.token[0] = '\0';
-	assert_int_equal(config_format_error(&e, buf, sizeof(buf)), 61);
-	assert_string_equal(buf, "config:4294967295: protect range not aligned (at end of line)");
+	assert_int_equal(config_format_error(&e, buf, sizeof(buf)), 44);
+	assert_string_equal(buf, "config:4294967295: protect range not aligned");
+	/* A column and no token: the parser ran out of line. */
+	e.column = 7;
+	assert_int_equal(config_format_error(&e, buf, sizeof(buf)), 63);
+	assert_string_equal(buf, "config:4294967295:7: protect range not aligned (at end of line)");
+	e.column = 0;
 	/* Fields that are not terminated are read only within their bounds. */
 	memset(e.token, 'T', sizeof(e.token));
 	memset(e.reason, 'R', sizeof(e.reason));
@@ -301,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_adjacent_ok),
 		cmocka_unit_test(test_hypervisor_memory),
 		cmocka_unit_test(test_guest_ram),
+		cmocka_unit_test(test_protect_above_4gib),
 		cmocka_unit_test(test_memory_lines_limit_protect),
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_format_error),
