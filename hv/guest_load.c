@@ -2,6 +2,7 @@
  * Multiboot2 section 3): segments copied and zero-filled, `guest-module`
  * modules placed after the image, boot information built in low memory. */
 #include "hv/errno.h"
+#include "hv/acpi_guest.h"
 #include "hv/guest_bootinfo.h"
 #include "hv/guest_image.h"
 #include "hv/hv.h"
@@ -50,7 +51,7 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		guest_refuse(err == -ENOEXEC ? "no multiboot header" :
 			     err == -ENOTSUP ? "asks for a multiboot feature spphv does not provide" :
 			     "malformed ELF or multiboot header", gm->pa, gm->pa + gm->size);
-	if (guest_image_check_overlap(&img, hv.hv_mem, 2, &which))
+	if (guest_image_check_overlap(&img, hv.hv_mem, HV_MEM_COUNT, &which))
 		guest_refuse("would load over hypervisor memory", hv.hv_mem[which].start,
 			     hv.hv_mem[which].end - 1);
 	for (uint32_t i = 0; i < img.nsegs; i++) {
@@ -81,7 +82,7 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		mods[nmods++] = (struct bootinfo_module){ next, next + m->size, m->args };
 		next = PAGE_UP(next + m->size);
 	}
-	if (guest_mmap_build(hv.boot.mmap, hv.boot.mmap_count, hv.hv_mem, 2, mmap,
+	if (guest_mmap_build(hv.boot.mmap, hv.boot.mmap_count, hv.hv_mem, HV_MEM_COUNT, mmap,
 			     BOOTINFO_MAX_MMAP, &nmap))
 		guest_refuse("memory map too large", 0, 0);
 	struct mem_range info_r = { GUEST_INFO_GPA, GUEST_INFO_GPA + GUEST_INFO_SIZE };
@@ -94,6 +95,10 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		.mmap = mmap, .mmap_count = nmap, .modules = mods, .module_count = nmods,
 	};
 	void *buf = (void *)(uintptr_t)GUEST_INFO_GPA;
+
+	/* Multiboot 2 guests get the firmware's RSDP in an ACPI tag; the
+	 * tables behind it show them one CPU (hv/acpi_guest.h). */
+	in.rsdp = acpi_guest_rsdp(&in.rsdp_len);
 
 	memset(buf, 0, GUEST_INFO_SIZE);
 	if (img.mb_version == 2) {

@@ -20,5 +20,6 @@
 #define HV_STATUS_FEATURE_LOCKED     110 /* IA32_FEATURE_CONTROL locked with VMX off */
 #define HV_STATUS_NO_MEMORY          111 /* hypervisor ran out of memory at boot */
 #define HV_STATUS_PLATFORM_UNSAFE    112 /* SMRAM cannot be locked and protection is on */
+#define HV_STATUS_SMP                113 /* processors do not match the MADT; guest not launched */
 
 #endif

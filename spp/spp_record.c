@@ -15,6 +15,7 @@ struct spp_exit_info {
 	bool gla_valid;
 	uint16_t range;    /* of the first byte's sub-page, or SPP_NO_RANGE */
 	bool reported;
+	bool walk;         /* the CPU's access to a guest paging-structure entry */
 };
 
 static struct spp_exit_info spp_exits[SPP_WINDOW_PAGES];
@@ -25,10 +26,16 @@ uint16_t spp_record_exit(uint32_t idx, const struct spp_page *rec, uint64_t gpa,
 
 	e->gpa = gpa;
 	/* SDM Vol. 3C 28.2.1: bit 7 of the qualification says whether the
-	 * guest-linear address field is valid. */
-	e->gla_valid = qual & EPT_VIOL_GLA_VALID;
+	 * guest-linear address field is valid; with bit 7 set, bit 8 clear
+	 * means the access was to a guest paging-structure entry.  With EPT
+	 * A/D flags every such access counts as a write (29.3.3.2), whether or
+	 * not it sets an A/D bit: not an attempt by itself, only a change
+	 * found at close is reported, and the linear address is the one being
+	 * translated, not the entry's. */
+	e->walk = (qual & EPT_VIOL_GLA_VALID) && !(qual & EPT_VIOL_FINAL_TRANSLATION);
+	e->gla_valid = (qual & EPT_VIOL_GLA_VALID) && !e->walk;
 	e->gla = e->gla_valid ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
-	e->range = rec->range_of_subpage[SUBPAGE_OF(gpa)];
+	e->range = e->walk ? SPP_NO_RANGE : rec->range_of_subpage[SUBPAGE_OF(gpa)];
 	e->reported = false;
 	return e->range;
 }
@@ -59,6 +66,11 @@ void spp_record_changed(uint32_t idx, uint64_t page, unsigned sp, uint16_t range
 	/* The attempt on the first byte's sub-page is that sub-page's record. */
 	if (e->range != SPP_NO_RANGE && SUBPAGE_OF(e->gpa) == sp)
 		return;
+	/* A page walk's A/D update: the entry it wrote. */
+	if (e->walk && SUBPAGE_OF(e->gpa) == sp) {
+		spp_report_violation(e->gpa & ~7ull, range, 0);
+		return;
+	}
 	/* A store runs upwards from the faulting byte: it enters a later
 	 * sub-page at its first byte, at the same distance in linear space. */
 	if (gpa > e->gpa && e->gla_valid)

@@ -11,9 +11,11 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_event.h"
 #include "vmx/vmx_event_rules.h"
+#include "vmx/vmx_cpuid_topo.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_msr_policy.h"
 #include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_ops.h"
@@ -119,6 +121,9 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		c = cpuid(leaf, sub);
 		if (leaf == 1)
 			c.ecx = (c.ecx & ~CPUID_VMX_BIT) | CPUID_HV_BIT;
+		vmx_msr_cpuid_hide(leaf, sub, &c.eax, &c.ebx, &c.ecx, &c.edx);
+		/* The guest owns one CPU; the others are parked (hv/smp.c). */
+		vmx_cpuid_one_cpu(leaf, sub, cpuid(0, 0).eax, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;

@@ -9,6 +9,8 @@
 #include "vmx/vmx_ops.h"
 #include "vmx/vmx_pci.h"
 
+#define VMX_PCI_WARN_MAX 16
+
 static enum smram_chipset vmx_pci_chipset;
 static uint32_t vmx_pci_addr;
 
@@ -77,8 +79,15 @@ bool vmx_pci_io(struct guest_regs *r, uint64_t qual)
 	} else if ((a & PCI_ADDR_ENABLE) &&
 		   smram_cfg_write_blocked(vmx_pci_chipset, (a >> 16) & 0xff, (a >> 11) & 0x1f,
 					   (a >> 8) & 7, (a & 0xfc) + (port & 3), size)) {
-		pr_warn("pci: guest write 0x%x (size %u) to host bridge register 0x%x dropped: "
-			"SMRAM control", v, size, (a & 0xfc) + (port & 3));
+		/* The guest decides how often this happens: a few lines, then
+		 * silence, so it cannot flood the log with them. */
+		static unsigned dropped;
+
+		if (dropped < VMX_PCI_WARN_MAX)
+			pr_warn("pci: guest write 0x%x (size %u) to host bridge register 0x%x dropped: "
+				"SMRAM control%s", v, size, (a & 0xfc) + (port & 3),
+				dropped == VMX_PCI_WARN_MAX - 1 ? " (further drops not logged)" : "");
+		dropped++;
 	} else if (size == 4) {
 		outl(port, v);
 	} else if (size == 2) {
