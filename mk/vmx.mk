@@ -1,2 +1,3 @@
 # VMX constants, capability decoding and names (pure).
 PURE_SRCS += vmx/vmx_caps.c vmx/vmx_names.c vmx/vmx_msr_policy.c
+PURE_SRCS += vmx/vmx_xcr.c
