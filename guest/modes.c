@@ -125,6 +125,10 @@ uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c 
 uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
 uint32_t guest_mode_event(const struct guest_boot *b); /* guest/mode_events.c */
 uint32_t guest_mode_ad_walk(const struct guest_boot *b); /* guest/mode_adwalk.c */
+uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c */
+uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
+uint32_t guest_mode_poweroff_s5(const struct guest_boot *b);
+uint32_t guest_mode_pci_id(const struct guest_boot *b);
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -151,6 +155,10 @@ static const struct guest_mode guest_modes[] = {
 	{ "smm", guest_mode_smm },
 	{ "event", guest_mode_event },
 	{ "ad-walk", guest_mode_ad_walk },
+	{ "reset-cf9", guest_mode_reset_cf9 },
+	{ "reset-kbd", guest_mode_reset_kbd },
+	{ "poweroff-s5", guest_mode_poweroff_s5 },
+	{ "pci-id", guest_mode_pci_id },
 };
 
 static bool str_eq(const char *a, const char *b)

@@ -188,3 +188,19 @@ int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out)
 		return -ENOENT;
 	return acpi_parse_s5(dsdt, out);
 }
+
+/* FADT RESET_REG (a Generic Address Structure at offset 116) and
+ * RESET_VALUE (offset 128), valid when flag RESET_REG_SUP (bit 10 of the
+ * flags at offset 112) is set (ACPI 6.x 5.2.9 and 4.8.3.6). */
+int acpi_find_reset(uint64_t rsdp_pa, struct acpi_reset *out)
+{
+	const uint8_t *rsdp = acpi_ptr(acpi_find_rsdp(rsdp_pa));
+	const uint8_t *fadt = rsdp && !memcmp(rsdp, "RSD PTR ", 8) ? acpi_find_fadt(rsdp) : 0;
+
+	if (!fadt || acpi_u32(fadt + 4) < 129 || !(acpi_u32(fadt + 112) & (1u << 10)))
+		return -ENOENT;
+	out->space = fadt[116];
+	out->addr = acpi_u64(fadt + 120);
+	out->value = fadt[128];
+	return out->addr ? 0 : -ENOENT;
+}

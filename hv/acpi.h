@@ -28,4 +28,16 @@ int acpi_find_tables(uint64_t rsdp_pa, const char *sig, uint64_t *pa, int max);
  * checksum; else NULL. */
 const uint8_t *acpi_table_at(uint64_t pa, const char *sig);
 
+#define ACPI_SPACE_MEMORY 0
+#define ACPI_SPACE_IO     1
+
+struct acpi_reset {
+	uint8_t space;  /* ACPI_SPACE_* */
+	uint64_t addr;
+	uint8_t value;
+};
+
+/* The FADT's reset register; -ENOENT when the FADT offers none. */
+int acpi_find_reset(uint64_t rsdp_pa, struct acpi_reset *out);
+
 #endif

@@ -42,10 +42,13 @@ extern struct hv_state hv;
 /* Checks the CPU, builds the tables and launches the guest; never returns. */
 __attribute__((noreturn)) void hv_setup_and_launch(void);
 
+struct vmx_guest_setup;
+
 /* hv/guest_load.c: copies the guest image, its modules and boot information
- * into guest memory; fills the multiboot hand-off.  Refuses (powers off with
- * HV_STATUS_BAD_GUEST) with a clear line on any problem. */
-void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx);
+ * into guest memory; fills the entry state (multiboot hand-off, or the Linux
+ * boot protocol's for a bzImage, hv/guest_linux.c).  Refuses (powers off
+ * with HV_STATUS_BAD_GUEST) with a clear line on any problem. */
+void guest_load(struct vmx_guest_setup *g);
 
 /* hv/hv_config.c: the configuration from the `config` module or the
  * compiled-in default, validated; refuses with HV_STATUS_BAD_CONFIG. */

@@ -229,7 +229,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
 	spp_register();
-	guest_load(&g.entry, &g.eax, &g.ebx);
+	guest_load(&g);
 
 	/* EPT accessed/dirty flags (SDM Vol. 3C 29.3.5): with them the guest's
 	 * page walks count as writes for EPT permissions (29.3.3.2), so the

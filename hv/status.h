@@ -21,5 +21,6 @@
 #define HV_STATUS_NO_MEMORY          111 /* hypervisor ran out of memory at boot */
 #define HV_STATUS_PLATFORM_UNSAFE    112 /* SMRAM cannot be locked and protection is on */
 #define HV_STATUS_SMP                113 /* processors do not match the MADT; guest not launched */
+#define HV_STATUS_GUEST_RESET        114 /* guest reset the machine (0xCF9, 0x64, ACPI reset register) */
 
 #endif

@@ -41,12 +41,17 @@ struct vmx_guest_setup {
 	uint64_t eptp, spptp; /* spptp 0: no hardware SPP */
 	uint32_t entry;       /* 32-bit entry point */
 	uint32_t eax, ebx;    /* multiboot magic and info address */
+	uint32_t esi;         /* Linux: the zero page */
+	uint16_t cs_sel, ds_sel;           /* flat 32-bit segments */
+	uint32_t gdtr_base;
+	uint16_t gdtr_limit;
 	bool want_spp_hw, want_mtf;
 	bool test_entry_fail, test_unhandled_exit;
 	bool test_nmi_on_violation; /* an NMI hits the hypervisor at each EPT violation */
 };
 
-/* Builds the VMCS for a multiboot guest and launches it; never returns. */
+/* Builds the VMCS for a guest entered in 32-bit protected mode (multiboot
+ * or the Linux boot protocol) and launches it; never returns. */
 __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc *pool,
 						const struct vmx_guest_setup *g);
 

@@ -18,11 +18,15 @@
 #include "vmx/vmx_msr_policy.h"
 #include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
+#include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
+#include "vmx/vmx_xcr.h"
 
 #define CPUID_HV_BIT   (1u << 31)
 #define CPUID_VMX_BIT  (1u << 5)
 #define HV_CPUID_LEAF  0x40000000u
+#define CPUID_OSXSAVE_BIT (1u << 27) /* leaf 1, ECX */
+#define CPUID_OSPKE_BIT   (1u << 4)  /* leaf 7 sub-leaf 0, ECX */
 
 void vmx_hypercall(struct guest_regs *r);
 
@@ -101,9 +105,19 @@ static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 {
 	(void)qual;
 	console_guest_flush();
+	vmx_power_record_triple_fault();
 	pr_err("guest triple fault: stopping the guest");
 	vmx_dump_guest_state(r);
 	vmx_stop_guest(HV_STATUS_GUEST_TRIPLE_FAULT);
+}
+
+/* The guest's own view of CR4: guest-owned bits from GUEST_CR4, host-owned
+ * ones from the read shadow (SDM Vol. 3C 25.6.6). */
+static uint64_t vmx_guest_cr4(void)
+{
+	uint64_t mask = vmcs_readl(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
 static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
@@ -121,6 +135,14 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		c = cpuid(leaf, sub);
 		if (leaf == 1)
 			c.ecx = (c.ecx & ~CPUID_VMX_BIT) | CPUID_HV_BIT;
+		/* OSXSAVE and OSPKE mirror CR4 (SDM Vol. 2A CPUID): the guest's
+		 * CR4, not the hypervisor's. */
+		if (leaf == 1)
+			c.ecx = (c.ecx & ~CPUID_OSXSAVE_BIT) |
+				((vmx_guest_cr4() & X86_CR4_OSXSAVE) ? CPUID_OSXSAVE_BIT : 0);
+		if (leaf == 7 && sub == 0)
+			c.ecx = (c.ecx & ~CPUID_OSPKE_BIT) |
+				((vmx_guest_cr4() & X86_CR4_PKE) ? CPUID_OSPKE_BIT : 0);
 		vmx_msr_cpuid_hide(leaf, sub, &c.eax, &c.ebx, &c.ecx, &c.edx);
 		/* The guest owns one CPU; the others are parked (hv/smp.c). */
 		vmx_cpuid_one_cpu(leaf, sub, cpuid(0, 0).eax, &c);
@@ -153,24 +175,28 @@ static void vmx_exit_invd(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_xsetbv(struct guest_regs *r, uint64_t qual)
 {
-	uint32_t idx = (uint32_t)r->rcx;
-	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	struct cpuid_regs c = cpuid(0xd, 0);
+	struct vmx_xsetbv_req q = {
+		.ecx = (uint32_t)r->rcx,
+		.value = (r->rdx << 32) | (uint32_t)r->rax,
+		/* CPL is SS.DPL (SDM Vol. 3A 5.5), bits 6:5 of the access rights. */
+		.cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3,
+		.guest_osxsave = vmx_guest_cr4() & X86_CR4_OSXSAVE,
+		.supported = ((uint64_t)c.edx << 32) | c.eax,
+	};
+	int vec;
 
 	(void)qual;
-	/* Only XCR0, only with x87 set and AVX needing SSE (SDM Vol. 1 13.3);
-	 * anything else is the #GP the CPU would raise. */
-	if (idx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) ||
-	    !(read_cr4() & (1ull << 18))) {
-		vmx_inject_exception(X86_VEC_GP, true, 0);
+	/* XCR0 is not switched on exits: the guest's value is the CPU's, and
+	 * the hypervisor (general registers only) never depends on it.  The
+	 * host runs with CR4.OSXSAVE set (vmx_enable) so XSETBV works here. */
+	vec = vmx_xsetbv_check(&q);
+	if (vec) {
+		vmx_inject_exception((uint8_t)vec, vec == X86_VEC_GP, 0);
 		return;
 	}
-	struct cpuid_regs c = cpuid(0xd, 0);
-
-	if (val & ~(((uint64_t)c.edx << 32) | c.eax)) {
-		vmx_inject_exception(X86_VEC_GP, true, 0);
-		return;
-	}
-	__asm__ volatile("xsetbv" : : "c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	__asm__ volatile("xsetbv" : : "c"(q.ecx), "a"((uint32_t)q.value),
+			 "d"((uint32_t)(q.value >> 32)));
 	vmx_skip_instruction();
 }
 
@@ -230,8 +256,16 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 {
+	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
+	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
+
 	if (vmx_pci_io(r, qual))
 		return;
+	if (!(qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) &&
+	    vmx_power_io(r, port, size, qual & VMX_IO_QUAL_IN)) {
+		vmx_skip_instruction();
+		return;
+	}
 	if (vmx_io_console(r, qual))
 		return;
 	vmx_exit_unhandled(r, qual);
