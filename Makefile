@@ -76,6 +76,7 @@ help:
 	@echo "  clean          remove build/"
 	@echo "  help           this list"
 	@echo "Variables: CROSS_COMPILE=x86_64-elf-  V=1  CPU=tigerlake  HVRUN_ARGS=..."
+	@echo "           GUEST=linux (make run: Debian's kernel and a busybox initramfs)"
 
 deps:
 	$(Q)tools/install-deps
@@ -138,8 +139,9 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 
-run: deps all
-	$(Q)tools/hvrun $(if $(CPU),--cpu $(CPU)) $(HVRUN_ARGS)
+run: deps all $(if $(filter linux,$(GUEST)),$(LINUX_INITRAMFS))
+	$(Q)tools/hvrun $(if $(CPU),--cpu $(CPU)) $(if $(filter linux,$(GUEST)),$(LINUX_RUN_ARGS)) \
+		$(HVRUN_ARGS)
 
 # A real log, generated (never committed): the default demo, whole.
 docs-log: deps all

@@ -47,30 +47,19 @@ ap_entry32:
 
 	.code64
 ap_entry64:
-	/* Each AP takes the next stack slot. */
+	/* Each AP takes the next slot; the BSP prepared ap_slots of them
+	 * (stack, TSS, VMXON region in hv/smp.c).  A processor beyond them
+	 * has no stack: it counts itself, which stops the launch, and halts. */
 	movl $1, %eax
 	lock xaddl %eax, ap_next_slot
-	cmpl $AP_MAX, %eax
-	jae 2f
+	cmpl ap_slots, %eax
+	jae 1f
+	movq ap_stack_top(,%rax,8), %rsp
 	movl %eax, %edi
-	incl %eax
-	shll $AP_STACK_SHIFT, %eax
-	addq $ap_stacks, %rax
-	movq %rax, %rsp
 	call ap_main
+1:	lock incl ap_unslotted
 2:	cli
 	hlt
 	jmp 2b
-
-	.data
-	.globl ap_next_slot
-ap_next_slot:
-	.long 0
-
-	.bss
-	.align 4096
-	.globl ap_stacks
-ap_stacks:
-	.skip AP_MAX << AP_STACK_SHIFT
 
 	.section .note.GNU-stack, "", @progbits

@@ -13,8 +13,9 @@
 
 #define COM1_PORT         0x3f8
 
-/* Application processors parked at boot (hv/smp.c). */
-#define AP_MAX            64
-#define AP_STACK_SHIFT    12       /* 4 KiB stack each */
+/* Most application processors the hypervisor parks (hv/smp.c); a MADT that
+ * lists more is refused, never silently capped.  Their stacks, TSSs and
+ * VMXON regions come from the pool. */
+#define AP_MAX            1024
 
 #endif

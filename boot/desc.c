@@ -3,16 +3,9 @@
 
 #include <stddef.h>
 
-struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes (SDM Vol. 3A 9.7)");
+_Static_assert(offsetof(struct tss64, ist) == 0x24, "IST1 at offset 0x24 (SDM Vol. 3A 9.7)");
+_Static_assert(GDT_SEL_TSS / 8 + 2 <= DESC_GDT_ENTRIES, "the TSS descriptor takes two slots");
 
 struct idt_gate {
 	uint16_t off_lo, sel;
@@ -26,15 +19,12 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-enum { IST_NMI = 1, IST_DF = 2, IST_MC = 3 };
-
 extern const uint64_t isr_table[32];
 extern const uint64_t isr_spurious;
 
-static uint64_t gdt[6] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+static struct desc_cpu bsp_desc __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][BOOT_IST_SIZE] __attribute__((aligned(16)));
+static uint8_t bsp_ist_stacks[DESC_IST_COUNT][BOOT_IST_SIZE] __attribute__((aligned(16)));
 
 static void desc_set_gate(int vec, uint64_t handler, uint8_t ist)
 {
@@ -46,32 +36,28 @@ static void desc_set_gate(int vec, uint64_t handler, uint8_t ist)
 	};
 }
 
-void desc_init(void)
+void desc_cpu_setup(struct desc_cpu *c, const uint64_t ist_top[DESC_IST_COUNT])
 {
-	uint64_t tss_base = (uint64_t)&tss;
-	struct desc_ptr gdtr, idtr;
+	uint64_t tss_base = (uint64_t)&c->tss;
 
-	gdt[0] = 0;
-	gdt[GDT_SEL_CODE32 / 8] = 0x00cf9a000000ffffull;
-	gdt[GDT_SEL_CODE64 / 8] = 0x00209a0000000000ull;
-	gdt[GDT_SEL_DATA / 8] = 0x00cf92000000ffffull;
-	/* 16-byte TSS descriptor, type 9 (available 64-bit TSS). */
-	gdt[GDT_SEL_TSS / 8] = (sizeof(tss) - 1) | (tss_base & 0xffffff) << 16 |
-			       0x89ull << 40 | ((tss_base >> 24) & 0xff) << 56;
-	gdt[GDT_SEL_TSS / 8 + 1] = tss_base >> 32;
+	c->gdt[0] = 0;
+	c->gdt[GDT_SEL_CODE32 / 8] = 0x00cf9a000000ffffull;
+	c->gdt[GDT_SEL_CODE64 / 8] = 0x00209a0000000000ull;
+	c->gdt[GDT_SEL_DATA / 8] = 0x00cf92000000ffffull;
+	/* 16-byte TSS descriptor, type 9 (available 64-bit TSS), SDM Vol. 3A 9.2.3. */
+	c->gdt[GDT_SEL_TSS / 8] = (sizeof(c->tss) - 1) | (tss_base & 0xffffff) << 16 |
+				  0x89ull << 40 | ((tss_base >> 24) & 0xff) << 56;
+	c->gdt[GDT_SEL_TSS / 8 + 1] = tss_base >> 32;
+	c->tss = (struct tss64){ .iomap_base = sizeof(c->tss) };
+	for (int i = 0; i < DESC_IST_COUNT; i++)
+		c->tss.ist[i] = ist_top[i];
+}
 
-	tss.iomap_base = sizeof(tss);
-	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][BOOT_IST_SIZE];
+void desc_cpu_load(struct desc_cpu *c)
+{
+	struct desc_ptr gdtr = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
+	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (int v = 0; v < 256; v++)
-		desc_set_gate(v, v < 32 ? isr_table[v] : isr_spurious, 0);
-	desc_set_gate(2, isr_table[2], IST_NMI);
-	desc_set_gate(8, isr_table[8], IST_DF);
-	desc_set_gate(18, isr_table[18], IST_MC);
-
-	gdtr = (struct desc_ptr){ sizeof(gdt) - 1, (uint64_t)gdt };
-	idtr = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %2\n\t"
@@ -92,22 +78,28 @@ void desc_init(void)
 		: "rax", "memory");
 }
 
+void desc_init(void)
+{
+	uint64_t ist_top[DESC_IST_COUNT];
+
+	for (int v = 0; v < 256; v++)
+		desc_set_gate(v, v < 32 ? isr_table[v] : isr_spurious, 0);
+	desc_set_gate(2, isr_table[2], DESC_IST_NMI);
+	desc_set_gate(8, isr_table[8], DESC_IST_DF);
+	desc_set_gate(18, isr_table[18], DESC_IST_MC);
+
+	for (int i = 0; i < DESC_IST_COUNT; i++)
+		ist_top[i] = (uint64_t)&bsp_ist_stacks[i][BOOT_IST_SIZE];
+	desc_cpu_setup(&bsp_desc, ist_top);
+	desc_cpu_load(&bsp_desc);
+}
+
 void desc_host_state(struct desc_host_state *s)
 {
-	s->gdt_base = (uint64_t)gdt;
+	s->gdt_base = (uint64_t)bsp_desc.gdt;
 	s->idt_base = (uint64_t)idt;
-	s->tr_base = (uint64_t)&tss;
+	s->tr_base = (uint64_t)&bsp_desc.tss;
 	s->cs = GDT_SEL_CODE64;
 	s->ds = GDT_SEL_DATA;
 	s->tr = GDT_SEL_TSS;
-}
-
-void desc_load_ap(void)
-{
-	struct desc_ptr gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
-	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)idt };
-
-	/* Same GDT and IDT as the BSP; no TSS (ltr of the BSP's busy TSS would
-	 * fault), so an AP's exceptions run on its own stack. */
-	__asm__ volatile("lgdt %0\n\tlidt %1" : : "m"(gdtr), "m"(idtr) : "memory");
 }

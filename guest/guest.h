@@ -18,7 +18,7 @@
 
 #define GUEST_MODE_NAME_MAX 32
 /* Where the hypervisor image is loaded, the default write-hv-memory target. */
-#define GUEST_HV_LOAD_ADDR  0x2000000
+#define GUEST_HV_LOAD_ADDR  0x6000000
 /* The SPP test area: 64 KiB at 8 MiB. */
 #define GUEST_SPP_AREA      0x800000
 #define GUEST_SPP_AREA_SIZE 0x10000

@@ -116,8 +116,19 @@ static uint32_t mode_hypercall_raw(const struct guest_boot *b)
 uint32_t guest_mode_hlt(const struct guest_boot *b); /* guest/mode_hlt.c */
 uint32_t guest_mode_demo(const struct guest_boot *b); /* guest/mode_demo.c */
 uint32_t guest_mode_wake_ap(const struct guest_boot *b); /* guest/mode_wake_ap.c */
+uint32_t guest_mode_nmi_ap(const struct guest_boot *b);  /* guest/mode_smp.c */
+uint32_t guest_mode_cpus(const struct guest_boot *b);    /* guest/mode_smp.c */
+uint32_t guest_mode_console_attack(const struct guest_boot *b); /* guest/mode_console.c */
+uint32_t guest_mode_spp_first_byte(const struct guest_boot *b); /* guest/mode_spp_first_byte.c */
 uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
+uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
+uint32_t guest_mode_event(const struct guest_boot *b); /* guest/mode_events.c */
+uint32_t guest_mode_ad_walk(const struct guest_boot *b); /* guest/mode_adwalk.c */
+uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c */
+uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
+uint32_t guest_mode_poweroff_s5(const struct guest_boot *b);
+uint32_t guest_mode_pci_id(const struct guest_boot *b);
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -135,8 +146,19 @@ static const struct guest_mode guest_modes[] = {
 	{ "spp-config", guest_mode_spp_config },
 	{ "hlt", guest_mode_hlt },
 	{ "wake-ap", guest_mode_wake_ap },
+	{ "nmi-ap", guest_mode_nmi_ap },
+	{ "cpus", guest_mode_cpus },
+	{ "console-attack", guest_mode_console_attack },
+	{ "spp-first-byte", guest_mode_spp_first_byte },
 	{ "msr-policy", guest_mode_msr_policy },
 	{ "tsc-rewind", guest_mode_tsc_rewind },
+	{ "smm", guest_mode_smm },
+	{ "event", guest_mode_event },
+	{ "ad-walk", guest_mode_ad_walk },
+	{ "reset-cf9", guest_mode_reset_cf9 },
+	{ "reset-kbd", guest_mode_reset_kbd },
+	{ "poweroff-s5", guest_mode_poweroff_s5 },
+	{ "pci-id", guest_mode_pci_id },
 };
 
 static bool str_eq(const char *a, const char *b)

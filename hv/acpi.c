@@ -122,7 +122,7 @@ static int acpi_parse_s5(const uint8_t *dsdt, struct acpi_s5 *out)
 	return -ENOENT;
 }
 
-int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out)
+uint64_t acpi_find_rsdp(uint64_t rsdp_pa)
 {
 	if (!rsdp_pa) {
 		const uint8_t *bda = acpi_ptr(0x40e);
@@ -133,6 +133,43 @@ int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out)
 		if (!rsdp_pa)
 			rsdp_pa = acpi_scan_rsdp(0xe0000, 0x100000);
 	}
+	return rsdp_pa;
+}
+
+int acpi_find_tables(uint64_t rsdp_pa, const char *sig, uint64_t *pa, int max)
+{
+	const uint8_t *rsdp = acpi_ptr(rsdp_pa);
+	int n = 0;
+
+	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8))
+		return 0;
+	for (int x = 0; x < 2; x++) {
+		/* RSDT (32-bit entries), then the XSDT of an ACPI 2.0+ RSDP. */
+		const uint8_t *sdt = x ? (rsdp[15] >= 2 ? acpi_table(acpi_u64(rsdp + 24), "XSDT") : 0)
+				       : acpi_table(acpi_u32(rsdp + 16), "RSDT");
+		uint32_t entry = x ? 8 : 4, len = sdt ? acpi_u32(sdt + 4) : 0;
+
+		for (uint32_t off = 36; sdt && off + entry <= len; off += entry) {
+			uint64_t t = x ? acpi_u64(sdt + off) : acpi_u32(sdt + off);
+			bool seen = false;
+
+			for (int i = 0; i < n; i++)
+				seen |= pa[i] == t;
+			if (!seen && n < max && acpi_table(t, sig))
+				pa[n++] = t;
+		}
+	}
+	return n;
+}
+
+const uint8_t *acpi_table_at(uint64_t pa, const char *sig)
+{
+	return acpi_table(pa, sig);
+}
+
+int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out)
+{
+	rsdp_pa = acpi_find_rsdp(rsdp_pa);
 	const uint8_t *rsdp = acpi_ptr(rsdp_pa);
 
 	if (!rsdp || memcmp(rsdp, "RSD PTR ", 8))
@@ -150,4 +187,20 @@ int acpi_find_s5(uint64_t rsdp_pa, struct acpi_s5 *out)
 	if (!out->pm1a_cnt)
 		return -ENOENT;
 	return acpi_parse_s5(dsdt, out);
+}
+
+/* FADT RESET_REG (a Generic Address Structure at offset 116) and
+ * RESET_VALUE (offset 128), valid when flag RESET_REG_SUP (bit 10 of the
+ * flags at offset 112) is set (ACPI 6.x 5.2.9 and 4.8.3.6). */
+int acpi_find_reset(uint64_t rsdp_pa, struct acpi_reset *out)
+{
+	const uint8_t *rsdp = acpi_ptr(acpi_find_rsdp(rsdp_pa));
+	const uint8_t *fadt = rsdp && !memcmp(rsdp, "RSD PTR ", 8) ? acpi_find_fadt(rsdp) : 0;
+
+	if (!fadt || acpi_u32(fadt + 4) < 129 || !(acpi_u32(fadt + 112) & (1u << 10)))
+		return -ENOENT;
+	out->space = fadt[116];
+	out->addr = acpi_u64(fadt + 120);
+	out->value = fadt[128];
+	return out->addr ? 0 : -ENOENT;
 }

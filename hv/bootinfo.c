@@ -422,7 +422,7 @@ static bool bootinfo_is_space(char c)
 const char *bootinfo_module_role(const char *string, const char **args)
 {
 	static const char roles[][sizeof("guest-module")] = {
-		"guest", "config", "guest-module",
+		"guest", "config", "guest-module", "guest-initrd",
 	};
 	const char *s = string, *tok;
 	size_t len, i;

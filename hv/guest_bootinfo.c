@@ -283,6 +283,18 @@ int guest_bootinfo_build_mb2(void *buf, uint32_t buf_size, uint32_t buf_gpa,
 		gbi_wr32(e + 16, in->mmap[i].type);
 	}
 
+	if (in->rsdp_len) {
+		if (!in->rsdp || (in->rsdp_len != ACPI_RSDP_V1_SIZE &&
+				  in->rsdp_len != ACPI_RSDP_V2_SIZE))
+			return -EINVAL;
+		ret = gbi_tag(&w, in->rsdp_len == ACPI_RSDP_V2_SIZE ? MB2_TAG_TYPE_ACPI_NEW
+								 : MB2_TAG_TYPE_ACPI_OLD,
+			      sizeof(struct mb2_tag) + in->rsdp_len, &tag);
+		if (ret)
+			return ret;
+		memcpy(tag + sizeof(struct mb2_tag), in->rsdp, in->rsdp_len);
+	}
+
 	ret = gbi_tag(&w, MB2_TAG_TYPE_END, sizeof(struct mb2_tag), &tag);
 	if (ret)
 		return ret;

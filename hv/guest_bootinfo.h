@@ -17,6 +17,11 @@ struct guest_bootinfo_input {
 	uint32_t mmap_count;
 	const struct bootinfo_module *modules;	/* guest-physical, < 4 GiB */
 	uint32_t module_count;
+	/* The firmware's RSDP (ACPI 6.5 5.2.5.3), copied into a Multiboot 2
+	 * ACPI tag: rsdp_len 20 gives tag 14 (ACPI 1.0 RSDP), 36 tag 15;
+	 * 0 no tag.  Multiboot 1 has no such field. */
+	const uint8_t *rsdp;
+	uint32_t rsdp_len;
 };
 
 /* Multiboot 1 info (spec 0.6.96, 3.3) with flags mem, cmdline, mods, mmap and,
@@ -30,7 +35,9 @@ int guest_bootinfo_build_mb1(void *buf, uint32_t buf_size, uint32_t buf_gpa,
 			     uint32_t *info_gpa);
 
 /* Multiboot 2 info (spec 2.0, 3.6): basic meminfo, cmdline, loader name (when
- * given), one module tag per module, mmap, end; tags 8-aligned.  Same errors. */
+ * given), one module tag per module, mmap, the ACPI RSDP (when given), end;
+ * tags 8-aligned.  Same errors, and -EINVAL for an rsdp_len other than 0, 20
+ * or 36. */
 int guest_bootinfo_build_mb2(void *buf, uint32_t buf_size, uint32_t buf_gpa,
 			     const struct guest_bootinfo_input *in,
 			     uint32_t *info_gpa);

@@ -2,8 +2,11 @@
  * Multiboot2 section 3): segments copied and zero-filled, `guest-module`
  * modules placed after the image, boot information built in low memory. */
 #include "hv/errno.h"
+#include "hv/acpi_guest.h"
 #include "hv/guest_bootinfo.h"
 #include "hv/guest_image.h"
+#include "hv/guest_linux.h"
+#include "hv/linux_boot.h"
 #include "hv/hv.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
@@ -28,7 +31,7 @@ static bool guest_in_ram(uint64_t start, uint64_t end)
 	return memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r);
 }
 
-void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
+void guest_load(struct vmx_guest_setup *g)
 {
 	const struct hv_module_copy *gm = NULL;
 	struct bootinfo_module mods[BOOTINFO_MAX_MODULES];
@@ -45,12 +48,20 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		pr_err("refused: no guest: pass the guest kernel as a module with the string \"guest\"");
 		hv_power_off(HV_STATUS_BAD_GUEST);
 	}
+	if (linux_is_bzimage((const void *)(uintptr_t)gm->pa, gm->size)) {
+		guest_load_linux(gm, g);
+		return;
+	}
+	for (uint32_t i = 0; i < hv.module_count; i++)
+		if (hv.modules[i].role && !strcmp(hv.modules[i].role, "guest-initrd"))
+			guest_refuse("guest-initrd needs a Linux (bzImage) guest; multiboot guests take "
+				     "guest-module", hv.modules[i].pa, hv.modules[i].pa + hv.modules[i].size);
 	err = guest_image_parse((const void *)(uintptr_t)gm->pa, gm->size, &img);
 	if (err)
 		guest_refuse(err == -ENOEXEC ? "no multiboot header" :
 			     err == -ENOTSUP ? "asks for a multiboot feature spphv does not provide" :
 			     "malformed ELF or multiboot header", gm->pa, gm->pa + gm->size);
-	if (guest_image_check_overlap(&img, hv.hv_mem, 2, &which))
+	if (guest_image_check_overlap(&img, hv.hv_mem, HV_MEM_COUNT, &which))
 		guest_refuse("would load over hypervisor memory", hv.hv_mem[which].start,
 			     hv.hv_mem[which].end - 1);
 	for (uint32_t i = 0; i < img.nsegs; i++) {
@@ -81,7 +92,7 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 		mods[nmods++] = (struct bootinfo_module){ next, next + m->size, m->args };
 		next = PAGE_UP(next + m->size);
 	}
-	if (guest_mmap_build(hv.boot.mmap, hv.boot.mmap_count, hv.hv_mem, 2, mmap,
+	if (guest_mmap_build(hv.boot.mmap, hv.boot.mmap_count, hv.hv_mem, HV_MEM_COUNT, mmap,
 			     BOOTINFO_MAX_MMAP, &nmap))
 		guest_refuse("memory map too large", 0, 0);
 	struct mem_range info_r = { GUEST_INFO_GPA, GUEST_INFO_GPA + GUEST_INFO_SIZE };
@@ -95,17 +106,25 @@ void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx)
 	};
 	void *buf = (void *)(uintptr_t)GUEST_INFO_GPA;
 
+	/* Multiboot 2 guests get the firmware's RSDP in an ACPI tag; the
+	 * tables behind it show them one CPU (hv/acpi_guest.h). */
+	in.rsdp = acpi_guest_rsdp(&in.rsdp_len);
+
 	memset(buf, 0, GUEST_INFO_SIZE);
 	if (img.mb_version == 2) {
 		err = guest_bootinfo_build_mb2(buf, GUEST_INFO_SIZE, GUEST_INFO_GPA, &in, &info);
-		*eax = MB2_BOOTLOADER_MAGIC;
+		g->eax = MB2_BOOTLOADER_MAGIC;
 	} else {
 		err = guest_bootinfo_build_mb1(buf, GUEST_INFO_SIZE, GUEST_INFO_GPA, &in, &info);
-		*eax = MB1_BOOTLOADER_MAGIC;
+		g->eax = MB1_BOOTLOADER_MAGIC;
 	}
 	if (err)
 		guest_refuse("boot information does not fit", GUEST_INFO_GPA,
 			     GUEST_INFO_GPA + GUEST_INFO_SIZE - 1);
-	*ebx = info;
-	*entry = (uint32_t)img.entry;
+	g->ebx = info;
+	g->entry = (uint32_t)img.entry;
+	/* Multiboot: flat selectors of the loader's choosing, no GDT the
+	 * guest may rely on (Multiboot 0.6.96 3.2). */
+	g->cs_sel = 0x08;
+	g->ds_sel = 0x10;
 }

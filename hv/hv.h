@@ -9,6 +9,12 @@
 #include "hv/palloc.h"
 
 #define HV_MAX_RANGES 64
+/* Ranges reserved from the guest (not in the EPT, reserved in its memory
+ * map): the image, the pool and the AP trampoline page (hv/smp.h).
+ * Configuration `memory` lines may cover the trampoline page; checks on what
+ * the configuration may name use the first HV_MEM_CONFIG of them. */
+#define HV_MEM_COUNT  3
+#define HV_MEM_CONFIG 2
 
 struct hv_module_copy {
 	uint64_t pa, size;      /* staged copy in the pool */
@@ -20,7 +26,7 @@ struct hv_state {
 	struct bootinfo boot;
 	struct palloc pool;
 	struct page_ops page_ops;
-	struct mem_range hv_mem[2];      /* image, pool */
+	struct mem_range hv_mem[HV_MEM_COUNT]; /* image, pool, AP trampoline page */
 	struct mem_range guest_ram[HV_MAX_RANGES];
 	size_t guest_ram_count;
 	struct hv_module_copy modules[BOOTINFO_MAX_MODULES];
@@ -36,10 +42,13 @@ extern struct hv_state hv;
 /* Checks the CPU, builds the tables and launches the guest; never returns. */
 __attribute__((noreturn)) void hv_setup_and_launch(void);
 
+struct vmx_guest_setup;
+
 /* hv/guest_load.c: copies the guest image, its modules and boot information
- * into guest memory; fills the multiboot hand-off.  Refuses (powers off with
- * HV_STATUS_BAD_GUEST) with a clear line on any problem. */
-void guest_load(uint32_t *entry, uint32_t *eax, uint32_t *ebx);
+ * into guest memory; fills the entry state (multiboot hand-off, or the Linux
+ * boot protocol's for a bzImage, hv/guest_linux.c).  Refuses (powers off
+ * with HV_STATUS_BAD_GUEST) with a clear line on any problem. */
+void guest_load(struct vmx_guest_setup *g);
 
 /* hv/hv_config.c: the configuration from the `config` module or the
  * compiled-in default, validated; refuses with HV_STATUS_BAD_CONFIG. */

@@ -44,7 +44,7 @@ void hv_load_config(void)
 		}
 	}
 	if (config_parse(&hv.config, text, len, &err) ||
-	    config_validate(&hv.config, hv.guest_ram, hv.guest_ram_count, hv.hv_mem, 2, &err))
+	    config_validate(&hv.config, hv.guest_ram, hv.guest_ram_count, hv.hv_mem, HV_MEM_CONFIG, &err))
 		hv_config_refuse(&err);
 	if (cmdline_get(hv.boot.cmdline, "spp", val, sizeof(val))) {
 		enum config_spp_mode mode;

@@ -1,4 +1,7 @@
 #include "hv/log.h"
+
+#include <stdbool.h>
+
 #include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/lib/format.h"
@@ -46,16 +49,33 @@ void log_print(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_event(const char *fmt, ...)
+static void log_vevent(bool lossy, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	va_list ap;
-	int n;
+	int n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
 
-	va_start(ap, fmt);
-	n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
-	console_write_line(line, (uint32_t)n);
+	if (lossy)
+		console_write_line_lossy(line, (uint32_t)n);
+	else
+		console_write_line(line, (uint32_t)n);
+}
+
+void log_event(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(false, fmt, ap);
+	va_end(ap);
+}
+
+void log_event_lossy(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(true, fmt, ap);
+	va_end(ap);
 }

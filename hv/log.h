@@ -17,6 +17,10 @@ void log_print(enum log_level level, const char *fmt, ...)
 void log_vprint(enum log_level level, const char *fmt, va_list ap);
 /* An event line, printed whatever the level. */
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An event line that may be lost when the log ring is full (counted and
+ * reported by a log-dropped record): for events the guest can cause at a
+ * high rate. */
+void log_event_lossy(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pr_err(...)  log_print(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) log_print(LOG_WARN, __VA_ARGS__)

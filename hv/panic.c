@@ -3,6 +3,7 @@
 #include "hv/lib/format.h"
 #include "hv/log.h"
 #include "hv/power.h"
+#include "hv/smp.h"
 #include "hv/status.h"
 #include "boot/boot_defs.h"
 
@@ -43,16 +44,16 @@ __attribute__((noreturn)) void hv_panic_at(const char *file, int line,
 }
 
 bool hv_nmi_pending;
-extern char ap_stacks[];
 
 void exception_dispatch(struct exception_frame *f)
 {
 	/* NMIs belong to the guest (NMI exiting is off outside SPP windows):
 	 * one that lands while the BSP runs the hypervisor is re-injected at
-	 * the next VM entry; on a parked AP there is nothing to do. */
+	 * the next VM entry.  A parked AP runs no guest: its NMI (the guest can
+	 * send one through its local APIC) is dropped and the AP returns to
+	 * its halt loop, on its own IST1 stack (boot/desc.h). */
 	if (f->vector == 2) {
-		if (f->rsp < (uint64_t)ap_stacks ||
-		    f->rsp > (uint64_t)ap_stacks + ((uint64_t)AP_MAX << AP_STACK_SHIFT))
+		if (smp_this_cpu_is_bsp())
 			hv_nmi_pending = true;
 		return;
 	}

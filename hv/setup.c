@@ -1,6 +1,7 @@
 /* From a parsed boot to a launched guest: CPU checks, the memory pool, the
  * configuration, the EPT and SPPT, the guest image. */
 #include "ept/ept.h"
+#include "hv/acpi_guest.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
 #include "hv/cpu.h"
@@ -9,9 +10,11 @@
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/panic.h"
+#include "hv/platform.h"
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
+#include "spp/spp.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_msr.h"
@@ -74,6 +77,7 @@ static void hv_setup_pool(void)
 		forbidden[nf++] = (struct mem_range){ hv.boot.modules[i].start, hv.boot.modules[i].end };
 		size += (hv.boot.modules[i].end - hv.boot.modules[i].start + 2 * PAGE_SIZE);
 	}
+	size += smp_pool_bytes();
 	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
 	    !cmdline_parse_u64(val, &extra) && extra > size)
 		size = extra;
@@ -87,7 +91,11 @@ static void hv_setup_pool(void)
 	hv.page_ops = (struct page_ops){ &hv.pool, palloc_page_op, palloc_phys_to_virt_op };
 	hv.hv_mem[0] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
 	hv.hv_mem[1] = (struct mem_range){ hv.pool.start, hv.pool.end };
-	memrange_subtract(usable, nu, hv.hv_mem, 2, hv.guest_ram, HV_MAX_RANGES, &hv.guest_ram_count);
+	hv.hv_mem[2] = (struct mem_range){ SMP_TRAMPOLINE_PA, SMP_TRAMPOLINE_PA + PAGE_SIZE };
+	/* guest_ram keeps the trampoline page, so `memory` lines may cover it;
+	 * it is left out of the EPT and reported reserved like the rest. */
+	memrange_subtract(usable, nu, hv.hv_mem, HV_MEM_CONFIG, hv.guest_ram, HV_MAX_RANGES,
+			  &hv.guest_ram_count);
 	pr_info("memory: hypervisor image 0x%lx-0x%lx, pool 0x%lx-0x%lx (%lu KiB), reserved from the guest",
 		hv.hv_mem[0].start, hv.hv_mem[0].end - 1, hv.pool.start, hv.pool.end - 1,
 		(hv.pool.end - hv.pool.start) >> 10);
@@ -134,7 +142,7 @@ static void hv_stage_boot_data(void)
  * mapped, with the MTRRs' memory types. */
 static void hv_build_ept(const struct mtrr_state *mtrr)
 {
-	struct mem_range all = { 0, FOUR_GIB }, excluded[HV_MAX_RANGES + 2];
+	struct mem_range all = { 0, FOUR_GIB }, excluded[HV_MAX_RANGES + HV_MEM_COUNT];
 	struct mem_range map[HV_MAX_RANGES * 2];
 	size_t nex = 0, nmap;
 	int err;
@@ -145,8 +153,8 @@ static void hv_build_ept(const struct mtrr_state *mtrr)
 		if (hv.boot.mmap[i].type == 1 && end > all.end)
 			all.end = (end + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	}
-	excluded[nex++] = hv.hv_mem[0];
-	excluded[nex++] = hv.hv_mem[1];
+	for (int i = 0; i < HV_MEM_COUNT; i++)
+		excluded[nex++] = hv.hv_mem[i];
 	if (hv.config.memory_count) {
 		/* RAM outside the configured `memory` ranges is not the guest's. */
 		struct mem_range cfg[CONFIG_MEMORY_CAP], left[HV_MAX_RANGES];
@@ -157,7 +165,7 @@ static void hv_build_ept(const struct mtrr_state *mtrr)
 						     hv.config.memory[i].end + 1 };
 		memrange_subtract(hv.guest_ram, hv.guest_ram_count, cfg, hv.config.memory_count,
 				  left, HV_MAX_RANGES, &nleft);
-		for (size_t i = 0; i < nleft && nex < HV_MAX_RANGES + 2; i++)
+		for (size_t i = 0; i < nleft && nex < HV_MAX_RANGES + HV_MEM_COUNT; i++)
 			excluded[nex++] = left[i];
 	}
 	if (memrange_subtract(&all, 1, excluded, nex, map, HV_MAX_RANGES * 2, &nmap))
@@ -209,19 +217,32 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 
 	/* The configuration is read and reported before the CPU checks, so a
 	 * boot on a machine without VMX still shows what it received. */
+	smp_plan(hv.boot.rsdp_phys, hv.boot.cmdline);
 	hv_setup_pool();
 	hv_stage_boot_data();
 	hv_load_config();
 	hv_check_cpu();
+	hv_platform_lockdown();
 	hv_read_mtrrs(&mtrr);
 	hv_build_ept(have_mtrr && (mtrr.def_type & MTRR_DEF_E) ? &mtrr : NULL);
+	acpi_guest_tables(&hv.ept, &hv.pool, hv.boot.rsdp_phys, smp_bsp_apic_id());
 	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
-	guest_load(&g.entry, &g.eax, &g.ebx);
+	spp_register();
+	guest_load(&g);
 
-	g.eptp = ept_eptp(&hv.ept, false);
+	/* EPT accessed/dirty flags (SDM Vol. 3C 29.3.5): with them the guest's
+	 * page walks count as writes for EPT permissions (29.3.3.2), so the
+	 * CPU's own A/D updates to a protected paging-structure entry exit like
+	 * any other write.  Without them those updates are not seen
+	 * (docs/security.md). */
+	g.eptp = ept_eptp(&hv.ept, vmx.caps.ept_ad);
+	pr_info("ept: accessed/dirty flags %s", vmx.caps.ept_ad ? "on (guest page walks are "
+		"checked against protection)" : "not supported: the CPU's own A/D updates to "
+		"protected paging structures are NOT checked");
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
 	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
+	g.test_nmi_on_violation = cmdline_get(hv.boot.cmdline, "test-nmi-on-violation", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;
 	smp_park_aps(&vmx, &hv.pool);
 	vmx_enable(&vmx, &hv.pool);

@@ -19,5 +19,8 @@
 #define HV_STATUS_BAD_BOOT           109 /* unknown loader, no long mode, bad boot info */
 #define HV_STATUS_FEATURE_LOCKED     110 /* IA32_FEATURE_CONTROL locked with VMX off */
 #define HV_STATUS_NO_MEMORY          111 /* hypervisor ran out of memory at boot */
+#define HV_STATUS_PLATFORM_UNSAFE    112 /* SMRAM cannot be locked and protection is on */
+#define HV_STATUS_SMP                113 /* processors do not match the MADT; guest not launched */
+#define HV_STATUS_GUEST_RESET        114 /* guest reset the machine (0xCF9, 0x64, ACPI reset register) */
 
 #endif

@@ -6,11 +6,12 @@
  * forbidden write; the write has not happened.  Software mode: the page is
  * write-protected in EPT and every write to it exits.  Either way the decision
  * needs no instruction decoder: the page is made writable for exactly one
- * instruction under the monitor trap flag, with external interrupts and NMIs
- * turned into VM exits so no guest handler runs while it is lifted; on the
- * MTF exit the protection is restored and the protected sub-pages are compared
+ * instruction, or for the delivery of the event the exit interrupted, which
+ * vmx/ runs with events held (vmx_step_open, vmx/vmx_step.c); when the step
+ * ends the protection is restored and the protected sub-pages are compared
  * with a copy taken before.  `deny` sub-pages get their old bytes back, `log`
- * ones keep the new bytes, a `halt` range stops the guest.
+ * ones keep the new bytes, a `halt` range stops the guest.  spp/ writes no
+ * VMCS field: vmx/ owns the controls and the events.
  */
 #include "ept/ept.h"
 #include "hv/console.h"
@@ -24,10 +25,10 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "spp/spp_defs.h"
+#include "spp/spp_record.h"
 #include "spp/spp_state.h"
 #include "vmx/vmx_ops.h"
 
-#define DBG_PENDING_BS (1ull << 14) /* single-step, SDM Vol. 3C table 28-1 */
 #define SUBPAGE_OF(gpa) (((gpa) >> SPP_SUBPAGE_SHIFT) & (SPP_SUBPAGES_PER_PAGE - 1))
 
 static bool spp_rate_allows(void)
@@ -46,7 +47,7 @@ static bool spp_rate_allows(void)
 	return true;
 }
 
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t qual)
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 {
 	const struct config_protect *p = &hv.config.protect[range_id];
 
@@ -57,46 +58,7 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t qual)
 		return;
 	}
 	spp.logged++;
-	uint64_t gla = (qual & EPT_VIOL_GLA_VALID) ? vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
-
-	log_event("spp-violation seq=%lu gpa=0x%lx subpage=%lu rip=0x%lx gla=0x%lx cr3=0x%lx "
-		  "mode=%s policy=%s range=%s tsc=%lu",
-		  spp.total, gpa, SUBPAGE_OF(gpa), spp.window_rip, gla, vmcs_readl(GUEST_CR3),
-		  spp_mode_name(spp.mode), config_policy_name(p->policy), p->name, rdtsc());
-}
-
-/*
- * The one-instruction step.  The monitor trap flag is the architectural way
- * (SDM Vol. 3C 26.5.2); Bochs 2.7 advertises it but never delivers the MTF
- * exit, so the guest's RFLAGS.TF is set as well, with #DB intercepted: the
- * single-step trap after the instruction (SDM Vol. 3A 18.3.1.4) exits too.
- * Whichever exit comes first closes the window; the other is cancelled.
- * While the window is open every exception, external interrupt and NMI exits
- * instead of running a guest handler with the protection lifted (SDM Vol. 3C
- * 25.6.1, 25.6.3); the event is handed back once the protection is in place.
- */
-static void spp_window_controls(bool open)
-{
-	uint32_t hold = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
-	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
-
-	vmx.pin = open ? (vmx.pin | hold) : (vmx.pin & ~hold);
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
-	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
-	if (vmx.caps.mtf)
-		vmx_set_mtf(open);
-	if (open) {
-		spp.window_guest_tf = rflags & X86_RFLAGS_TF;
-		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
-	} else {
-		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_RFLAGS_TF) | spp.window_guest_tf);
-		/* A single-step trap recorded as pending (MTF exit first) must not
-		 * reach the guest: it never asked for it. */
-		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
-
-		if (!spp.window_guest_tf && (dbg & DBG_PENDING_BS))
-			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
-	}
+	spp_record_print(spp.total, gpa, spp.window_rip, gla, p);
 }
 
 __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint16_t range)
@@ -107,24 +69,55 @@ __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint1
 	vmx_stop_guest(HV_STATUS_SPP_HALT);
 }
 
-/* 128 bytes as sixteen 8-byte words: this runs on every violation. */
+/* 128 bytes as sixteen 8-byte words, one string instruction each way: this
+ * runs on every violation (DF is clear in the hypervisor). */
 static void spp_subpage_copy(void *dst, const void *src)
 {
-	uint64_t *d = dst;
-	const uint64_t *s = src;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		d[i] = s[i];
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 static bool spp_subpage_equal(const void *a, const void *b)
 {
-	const uint64_t *x = a, *y = b;
-	uint64_t diff = 0;
+	uint64_t n = SPP_SUBPAGE_SIZE / 8;
+	bool equal;
 
-	for (unsigned i = 0; i < SPP_SUBPAGE_SIZE / 8; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
+	/* REPE CMPSQ stops at the first difference; ZF says whether the last
+	 * pair compared was equal (SDM Vol. 2B, REP/REPE). */
+	__asm__ volatile("repe cmpsq" : "+D"(a), "+S"(b), "+c"(n), "=@ccz"(equal) : : "memory");
+	return equal;
+}
+
+/* The record and EPT leaf of the last protected page a violation hit.
+ * Neither moves once made (records are never freed, the leaves of protected
+ * pages are 4 KiB leaves from the moment the page is protected), so a
+ * repeat violation on a page skips both lookups. */
+static uint64_t spp_cache_page = 1; /* never a page address */
+static const struct spp_page *spp_cache_rec;
+static uint64_t *spp_cache_pte;
+
+static const struct spp_page *spp_page_find(uint64_t gpa)
+{
+	if ((gpa & ~(PAGE_SIZE - 1)) == spp_cache_page)
+		return spp_cache_rec;
+	return spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+}
+
+static int spp_page_pte(const struct spp_page *rec, uint64_t gpa, uint64_t **pte)
+{
+	uint64_t page = gpa & ~(PAGE_SIZE - 1);
+
+	if (page == spp_cache_page) {
+		*pte = spp_cache_pte;
+		return 0;
+	}
+	if (ept_get_pte_4k(&hv.ept, gpa, pte))
+		return -ENOENT;
+	spp_cache_page = page;
+	spp_cache_rec = rec;
+	spp_cache_pte = *pte;
+	return 0;
 }
 
 static void spp_lift(struct spp_window_page *w, bool lift)
@@ -137,7 +130,7 @@ static void spp_lift(struct spp_window_page *w, bool lift)
 
 bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 {
-	const struct spp_page *rec = spp.mode == SPP_MODE_OFF ? NULL : sppt_find(&spp.sppt, gpa);
+	const struct spp_page *rec = spp_page_find(gpa);
 	struct spp_window_page *w;
 	uint64_t *pte;
 
@@ -151,20 +144,19 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 		vmx_dump_guest_state(r);
 		vmx_stop_guest(HV_STATUS_SPP_HALT);
 	}
-	if (ept_get_pte_4k(&hv.ept, gpa, &pte))
+	if (spp_page_pte(rec, gpa, &pte))
 		panic("protected page 0x%lx has no EPT leaf", gpa);
-	if (!spp.window_open)
+	if (!spp.window_count)
 		spp.window_rip = vmcs_readl(GUEST_RIP);
-	/* Hardware mode: this exit is itself the verdict on the first byte's
-	 * sub-page (the write has been suppressed). */
-	if (spp.mode == SPP_MODE_HW) {
-		uint16_t range = rec->range_of_subpage[SUBPAGE_OF(gpa)];
+	/* The first byte's sub-page: an attempt in either mode (hardware SPP
+	 * suppressed the write, software mode exits before any write to the
+	 * page); recorded now, reported when the instruction has run
+	 * (spp/spp_record.h). */
+	uint16_t first = spp_record_exit(spp.window_count, rec, gpa, qual);
 
-		if (range != SPP_NO_RANGE) {
-			spp_report_violation(gpa, range, qual);
-			if (hv.config.protect[range].policy == SPP_POLICY_HALT)
-				spp_halt_guest(r, range);
-		}
+	if (first != SPP_NO_RANGE && hv.config.protect[first].policy == SPP_POLICY_HALT) {
+		spp_record_attempt_now(spp.window_count);
+		spp_halt_guest(r, first);
 	}
 	w = &spp.window[spp.window_count++];
 	w->gpa = gpa & ~(PAGE_SIZE - 1);
@@ -178,24 +170,13 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 	}
 	spp_lift(w, true);
 	spp_invept();
-	if (!spp.window_open) {
-		spp.window_open = true;
-		spp_window_controls(true);
-	} else {
-		/* A second page of the same instruction: the instruction will run
-		 * again from its start, so the single-step trap its first attempt
-		 * left pending (saved in the VMCS at this exit) must not fire
-		 * before it has. */
-		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
-
-		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
-	}
+	vmx_step_open();
 	return true;
 }
 
 /* Closes the window: protection back, then each protected sub-page that the
  * instruction changed is judged by its range's policy. */
-static void spp_close_window(struct guest_regs *r)
+static void spp_close_window(struct guest_regs *r, bool completed)
 {
 	bool halt = false;
 	uint16_t halt_range = 0;
@@ -203,11 +184,11 @@ static void spp_close_window(struct guest_regs *r)
 	for (uint32_t i = 0; i < spp.window_count; i++)
 		spp_lift(&spp.window[i], false);
 	spp_invept();
-	spp_window_controls(false);
 	for (uint32_t i = 0; i < spp.window_count; i++) {
 		struct spp_window_page *w = &spp.window[i];
 		uint8_t *page = (uint8_t *)(uintptr_t)w->gpa;
 
+		spp_record_close_page(i, completed);
 		for (uint32_t prot = ~w->rec->writable_mask; prot; prot &= prot - 1) {
 			unsigned sp = (unsigned)__builtin_ctz(prot);
 			uint16_t range = w->rec->range_of_subpage[sp];
@@ -215,10 +196,7 @@ static void spp_close_window(struct guest_regs *r)
 
 			if (spp_subpage_equal(page + off, w->saved + off))
 				continue;
-			/* In software mode the change is the violation; in
-			 * hardware mode the exit already reported it. */
-			if (spp.mode == SPP_MODE_SW)
-				spp_report_violation(w->gpa + off, range, 0);
+			spp_record_changed(i, w->gpa, sp, range);
 			if (hv.config.protect[range].policy != SPP_POLICY_LOG)
 				spp_subpage_copy(page + off, w->saved + off);
 			if (hv.config.protect[range].policy == SPP_POLICY_HALT) {
@@ -227,59 +205,14 @@ static void spp_close_window(struct guest_regs *r)
 			}
 		}
 	}
-	spp.window_open = false;
 	spp.window_count = 0;
 	if (halt)
 		spp_halt_guest(r, halt_range);
 }
 
-bool spp_handle_mtf(struct guest_regs *r)
+static void spp_step_end(struct guest_regs *r, bool completed)
 {
-	if (!spp.window_open)
-		return false;
-	spp_close_window(r);
-	return true;
-}
-
-bool spp_abort_window(struct guest_regs *r)
-{
-	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
-	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
-	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	uint32_t type = info & INTR_INFO_TYPE_MASK, vector = info & INTR_INFO_VECTOR_MASK;
-	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
-
-	if (!spp.window_open)
-		return false;
-	/* The single-step trap after the instruction: the step is done. */
-	bool stepped = reason == EXIT_REASON_EXCEPTION_NMI && type == INTR_TYPE_HARD_EXCEPTION &&
-		       vector == 1 && (qual & DBG_PENDING_BS);
-
-	spp_close_window(r);
-	if (stepped) {
-		if (spp.window_guest_tf)
-			vmx_inject_exception(1, false, 0);
-		return true;
-	}
-	/* Anything else is handed back now that the protection is in place:
-	 * an event being delivered when the exit came is delivered again
-	 * (SDM Vol. 3C 28.2.4); external interrupts stay pending in the
-	 * interrupt controller. */
-	if (idt & INTR_INFO_VALID) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_NMI_UNBLOCKING);
-		if (idt & INTR_INFO_DELIVER_CODE)
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	} else if (reason == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID)) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_NMI_UNBLOCKING);
-		if (info & INTR_INFO_DELIVER_CODE)
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-		/* A #PF exit leaves CR2 unchanged (SDM Vol. 3C 27.1): load it. */
-		if (vector == 14 && type == INTR_TYPE_HARD_EXCEPTION)
-			__asm__ volatile("mov %0, %%cr2" : : "r"(qual));
-	}
-	return true;
+	spp_close_window(r, completed);
 }
 
 void spp_handle_spp_event(struct guest_regs *r, uint64_t qual)
@@ -311,11 +244,34 @@ uint32_t spp_query(uint64_t gpa)
 	return rec ? rec->writable_mask : SPP_ALL_WRITABLE_MASK;
 }
 
+/* Every page of [start, end) is guest RAM that the EPT maps: exactly what
+ * the guest can write, and nothing the hypervisor must not copy (MMIO). */
+static bool spp_lock_range_mapped(const struct mem_range *r)
+{
+	uint64_t entry;
+	int level;
+
+	if (!memrange_set_covers(hv.guest_ram, hv.guest_ram_count, r) ||
+	    memrange_set_overlaps(hv.hv_mem, 2, r, NULL))
+		return false;
+	for (uint64_t page = r->start & ~(PAGE_SIZE - 1); page < r->end; page += PAGE_SIZE)
+		if (ept_lookup(&hv.ept, page, &entry, &level))
+			return false;
+	return true;
+}
+
+/* All or nothing: everything that can fail (validation, the EPT's 4 KiB
+ * leaves, the SPPT's records, which sppt_protect() reserves before writing)
+ * happens before the first change a guest could observe.  On failure the
+ * protection, the range table and the log are as they were; only pages taken
+ * from the pool for splitting EPT leaves (which translate identically) or
+ * reserved by sppt_protect() stay used. */
 int spp_lock(uint64_t gpa, uint64_t len)
 {
 	struct mem_range r = { gpa, gpa + len };
 	struct config_protect *p;
 	uint32_t id = hv.config.protect_count;
+	uint64_t *pte;
 	int err;
 
 	if (!hv.config.hypercall_lock || spp.mode == SPP_MODE_OFF)
@@ -323,15 +279,22 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	/* The hypervisor reaches guest pages through its own identity map of
 	 * the first 4 GiB (boot/entry.S). */
 	if (!len || gpa % SPP_SUBPAGE_SIZE || len % SPP_SUBPAGE_SIZE || r.end < r.start ||
-	    r.end > (1ull << 32) ||
-	    !memrange_set_covers(hv.guest_ram, hv.guest_ram_count, &r) ||
-	    memrange_set_overlaps(hv.hv_mem, 2, &r, NULL))
+	    r.end > (1ull << 32) || !spp_lock_range_mapped(&r))
 		return -EINVAL;
 	if (id >= hv.config.protect_cap)
 		return -ENOSPC;
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
+		err = ept_get_pte_4k(&hv.ept, page, &pte);
+		if (err) {
+			spp_invept(); /* leaves already split translate identically */
+			return err == -ENOENT ? -EINVAL : -ENOMEM;
+		}
+	}
 	err = sppt_protect(&spp.sppt, gpa, gpa + len - 1, (uint16_t)id);
-	if (err)
-		return err;
+	if (err) {
+		spp_invept();
+		return err == -EFAULT ? -ENOMEM : err;
+	}
 	p = &hv.config.protect[id];
 	p->start = gpa;
 	p->end = gpa + len - 1;
@@ -339,14 +302,13 @@ int spp_lock(uint64_t gpa, uint64_t len)
 	p->line = 0;
 	memcpy(p->name, "lock", 5);
 	hv.config.protect_count++;
-	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE) {
-		err = spp_mark_page(page);
-		if (err)
-			break;
-	}
+	/* Cannot fail now: every page has its 4 KiB leaf. */
+	for (uint64_t page = gpa & ~(PAGE_SIZE - 1); page < r.end; page += PAGE_SIZE)
+		if (spp_mark_page(page))
+			panic("spp: lock lost the EPT leaf of 0x%lx", page);
 	spp_invept();
 	pr_info("spp: guest locked 0x%lx-0x%lx (deny) as range %u", gpa, r.end - 1, id);
-	return err;
+	return 0;
 }
 
 void spp_print_summary(void)
@@ -356,4 +318,18 @@ void spp_print_summary(void)
 	for (uint32_t i = 0; i < hv.config.protect_count && spp.violations; i++)
 		log_event("spp-range name=%s violations=%lu", hv.config.protect[i].name,
 			  spp.violations[i]);
+}
+
+static const struct vmx_client spp_client = {
+	.ept_violation = spp_handle_ept_violation,
+	.spp_event = spp_handle_spp_event,
+	.step_end = spp_step_end,
+	.query = spp_query,
+	.lock = spp_lock,
+	.summary = spp_print_summary,
+};
+
+void spp_register(void)
+{
+	vmx_set_client(&spp_client);
 }

@@ -29,11 +29,9 @@ struct spp_state {
 	/* rate limit: token bucket refilled from the TSC */
 	uint64_t tokens_x_hz, last_tsc, tsc_hz;
 	/* the open window */
-	bool window_open;
-	uint32_t window_count;
+	uint32_t window_count; /* pages open in the window; 0: closed */
 	struct spp_window_page window[SPP_WINDOW_PAGES];
 	uint64_t window_rip;
-	uint64_t window_guest_tf; /* the guest's own RFLAGS.TF */
 };
 
 extern struct spp_state spp;
@@ -43,8 +41,8 @@ const char *spp_mode_name(enum spp_mode m);
  * hardware mode); the caller INVEPTs. */
 int spp_mark_page(uint64_t gpa);
 void spp_invept(void);
-/* Counts one violation and logs it (rate-limited); the linear address is
- * read from the VMCS when the EPT qualification says it is valid (0: none). */
-void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t ept_qual);
+/* Counts one violation and logs it (rate-limited); gla 0: none known
+ * (spp/spp_record.h decides what a record says). */
+void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla);
 
 #endif

@@ -34,7 +34,7 @@ static void hvconf_usage(FILE *f)
 		"                     0..SIZE-1; repeatable (default 256M)\n"
 		"  --reserve RANGE    hypervisor memory, START-END or START+SIZE;\n"
 		"                     repeatable; 'none' for no reservation\n"
-		"                     (default 0x2000000-0x2ffffff)\n"
+		"                     (default 0x6000000-0x6ffffff)\n"
 		"Numbers: decimal or 0x-hex, K/M/G suffixes.  Exit status: 0 valid,\n"
 		"1 invalid configuration, 2 usage error or unreadable file.\n");
 }
@@ -80,7 +80,7 @@ static int hvconf_args(int argc, char **argv, struct hvconf_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->ram[0] = (struct mem_range){ 0, 256ull << 20 };
 	o->nram = 1;
-	o->hv[0] = (struct mem_range){ 0x2000000, 0x3000000 };
+	o->hv[0] = (struct mem_range){ 0x6000000, 0x7000000 };
 	o->nhv = 1;
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
 		return -1;

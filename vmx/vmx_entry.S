@@ -27,7 +27,11 @@ vmx_exit_stub:
 	pushq %rcx
 	pushq %rax
 	movq %rsp, %rdi
+	/* HOST_RSP is 16-byte aligned and 15 registers leave it at 8 mod 16;
+	 * the SysV ABI wants RSP = 0 mod 16 at the call (psABI 3.2.2). */
+	subq $8, %rsp
 	call vmx_handle_exit
+	addq $8, %rsp
 	popq %rax
 	popq %rcx
 	popq %rdx
@@ -48,15 +52,16 @@ vmx_exit_stub:
 	movq $1, %rdi
 	jmp vmx_entry_failed_stub
 
-/* void vmx_launch(uint64_t guest_eax, uint64_t guest_ebx): the multiboot
- * hand-off registers; all others start as zero. */
+/* void vmx_launch(uint64_t guest_eax, uint64_t guest_ebx, uint64_t guest_esi):
+ * the multiboot hand-off registers (EAX, EBX) or the Linux boot protocol's
+ * (ESI: the zero page); all others start as zero. */
 	.globl vmx_launch
 vmx_launch:
 	movq %rdi, %rax
 	movq %rsi, %rbx
+	movq %rdx, %rsi
 	xorl %ecx, %ecx
 	xorl %edx, %edx
-	xorl %esi, %esi
 	xorl %edi, %edi
 	xorl %ebp, %ebp
 	xorl %r8d, %r8d

@@ -8,17 +8,25 @@
 #include "hv/panic.h"
 #include "hv/power.h"
 #include "hv/status.h"
-#include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_event.h"
+#include "vmx/vmx_event_rules.h"
+#include "vmx/vmx_cpuid_topo.h"
+#include "vmx/vmx_drain.h"
+#include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_msr_policy.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_names.h"
+#include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
+#include "vmx/vmx_xcr.h"
 
-#define X86_VEC_UD 6
-#define X86_VEC_GP 13
 #define CPUID_HV_BIT   (1u << 31)
 #define CPUID_VMX_BIT  (1u << 5)
 #define HV_CPUID_LEAF  0x40000000u
+#define CPUID_OSXSAVE_BIT (1u << 27) /* leaf 1, ECX */
+#define CPUID_OSPKE_BIT   (1u << 4)  /* leaf 7 sub-leaf 0, ECX */
 
 void vmx_hypercall(struct guest_regs *r);
 
@@ -31,14 +39,15 @@ void vmx_skip_instruction(void)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* The emulated instruction completed with TF = 1: the single-step trap
+	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
+	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
+		vmx_event_queue_db(X86_DR6_BS);
 }
 
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error)
 {
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION |
-		     (has_error ? INTR_INFO_DELIVER_CODE : 0) | vector);
-	if (has_error)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	vmx_event_queue_exception(vector, has_error, error);
 }
 
 void vmx_set_mtf(bool on)
@@ -76,7 +85,8 @@ void vmx_dump_guest_state(const struct guest_regs *r)
 __attribute__((noreturn)) void vmx_stop_guest(unsigned status)
 {
 	console_guest_flush();
-	spp_print_summary();
+	if (vmx_client)
+		vmx_client->summary();
 	hv_power_off(status);
 }
 
@@ -95,9 +105,19 @@ static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 {
 	(void)qual;
 	console_guest_flush();
+	vmx_power_record_triple_fault();
 	pr_err("guest triple fault: stopping the guest");
 	vmx_dump_guest_state(r);
 	vmx_stop_guest(HV_STATUS_GUEST_TRIPLE_FAULT);
+}
+
+/* The guest's own view of CR4: guest-owned bits from GUEST_CR4, host-owned
+ * ones from the read shadow (SDM Vol. 3C 25.6.6). */
+static uint64_t vmx_guest_cr4(void)
+{
+	uint64_t mask = vmcs_readl(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
 static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
@@ -115,6 +135,17 @@ static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
 		c = cpuid(leaf, sub);
 		if (leaf == 1)
 			c.ecx = (c.ecx & ~CPUID_VMX_BIT) | CPUID_HV_BIT;
+		/* OSXSAVE and OSPKE mirror CR4 (SDM Vol. 2A CPUID): the guest's
+		 * CR4, not the hypervisor's. */
+		if (leaf == 1)
+			c.ecx = (c.ecx & ~CPUID_OSXSAVE_BIT) |
+				((vmx_guest_cr4() & X86_CR4_OSXSAVE) ? CPUID_OSXSAVE_BIT : 0);
+		if (leaf == 7 && sub == 0)
+			c.ecx = (c.ecx & ~CPUID_OSPKE_BIT) |
+				((vmx_guest_cr4() & X86_CR4_PKE) ? CPUID_OSPKE_BIT : 0);
+		vmx_msr_cpuid_hide(leaf, sub, &c.eax, &c.ebx, &c.ecx, &c.edx);
+		/* The guest owns one CPU; the others are parked (hv/smp.c). */
+		vmx_cpuid_one_cpu(leaf, sub, cpuid(0, 0).eax, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;
@@ -144,24 +175,28 @@ static void vmx_exit_invd(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_xsetbv(struct guest_regs *r, uint64_t qual)
 {
-	uint32_t idx = (uint32_t)r->rcx;
-	uint64_t val = (r->rdx << 32) | (uint32_t)r->rax;
+	struct cpuid_regs c = cpuid(0xd, 0);
+	struct vmx_xsetbv_req q = {
+		.ecx = (uint32_t)r->rcx,
+		.value = (r->rdx << 32) | (uint32_t)r->rax,
+		/* CPL is SS.DPL (SDM Vol. 3A 5.5), bits 6:5 of the access rights. */
+		.cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3,
+		.guest_osxsave = vmx_guest_cr4() & X86_CR4_OSXSAVE,
+		.supported = ((uint64_t)c.edx << 32) | c.eax,
+	};
+	int vec;
 
 	(void)qual;
-	/* Only XCR0, only with x87 set and AVX needing SSE (SDM Vol. 1 13.3);
-	 * anything else is the #GP the CPU would raise. */
-	if (idx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) ||
-	    !(read_cr4() & (1ull << 18))) {
-		vmx_inject_exception(X86_VEC_GP, true, 0);
+	/* XCR0 is not switched on exits: the guest's value is the CPU's, and
+	 * the hypervisor (general registers only) never depends on it.  The
+	 * host runs with CR4.OSXSAVE set (vmx_enable) so XSETBV works here. */
+	vec = vmx_xsetbv_check(&q);
+	if (vec) {
+		vmx_inject_exception((uint8_t)vec, vec == X86_VEC_GP, 0);
 		return;
 	}
-	struct cpuid_regs c = cpuid(0xd, 0);
-
-	if (val & ~(((uint64_t)c.edx << 32) | c.eax)) {
-		vmx_inject_exception(X86_VEC_GP, true, 0);
-		return;
-	}
-	__asm__ volatile("xsetbv" : : "c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	__asm__ volatile("xsetbv" : : "c"(q.ecx), "a"((uint32_t)q.value),
+			 "d"((uint32_t)(q.value >> 32)));
 	vmx_skip_instruction();
 }
 
@@ -221,34 +256,42 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 {
-	static bool guest_dlab;
 	uint16_t port = (uint16_t)(qual >> VMX_IO_QUAL_PORT_SHIFT);
 	unsigned size = (unsigned)(qual & VMX_IO_QUAL_SIZE_MASK) + 1;
 
-	if ((qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) || size != 1) {
-		/* Only the console's byte registers are trapped; string or wide
-		 * access to them is outside this hypervisor's emulation. */
-		vmx_exit_unhandled(r, qual);
+	if (vmx_pci_io(r, qual))
+		return;
+	if (!(qual & (VMX_IO_QUAL_STRING | VMX_IO_QUAL_REP)) &&
+	    vmx_power_io(r, port, size, qual & VMX_IO_QUAL_IN)) {
+		vmx_skip_instruction();
 		return;
 	}
-	if (qual & VMX_IO_QUAL_IN) {
-		r->rax = (r->rax & ~0xffull) | inb(port);
-	} else if (port == vmx.console_port + 3) {
-		guest_dlab = r->rax & 0x80;
-		outb(port, (uint8_t)r->rax);
-	} else if (guest_dlab) {
-		outb(port, (uint8_t)r->rax); /* divisor latch, not a character */
-	} else {
-		console_guest_putc((char)r->rax);
-	}
-	vmx_skip_instruction();
+	if (vmx_io_console(r, qual))
+		return;
+	vmx_exit_unhandled(r, qual);
+}
+
+/* Test switch: a real NMI reaches the hypervisor while it handles the exit
+ * (a self-IPI through the local APIC, SDM Vol. 3A 11.6.1), as a watchdog's
+ * would; it must reach the guest once, when the guest can take it. */
+static void vmx_test_self_nmi(void)
+{
+	uint64_t base = rdmsr(0x1b) & ~0xfffull; /* IA32_APIC_BASE */
+	volatile uint32_t *lapic = (volatile uint32_t *)(uintptr_t)base;
+
+	/* The "self" shorthand allows fixed delivery only: name our own ID. */
+	lapic[0x310 / 4] = lapic[0x20 / 4] & 0xff000000u;
+	lapic[0x300 / 4] = 4u << 8; /* delivery mode NMI, physical destination */
 }
 
 static void vmx_exit_ept_violation(struct guest_regs *r, uint64_t qual)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
-	if (spp_handle_ept_violation(r, gpa, qual))
+	if (vmx.test_nmi_on_violation)
+		vmx_test_self_nmi();
+
+	if (vmx_client && vmx_client->ept_violation(r, gpa, qual))
 		return;
 	console_guest_flush();
 	pr_err("guest access outside guest memory: gpa=0x%lx gla=0x%lx qualification=0x%lx (%s%s%s); "
@@ -274,22 +317,25 @@ static void vmx_exit_ept_misconfig(struct guest_regs *r, uint64_t qual)
 	vmx_stop_guest(HV_STATUS_PANIC);
 }
 
-static void vmx_exit_mtf(struct guest_regs *r, uint64_t qual)
-{
-	if (!spp_handle_mtf(r))
-		vmx_exit_unhandled(r, qual);
-}
-
+/* Exception/NMI exits are enabled only while a step is open
+ * (vmx/vmx_step.c); one that arrives otherwise hands its event back.  The
+ * preemption timer (a step, an NMI retry, the console drain) needs nothing:
+ * vmx_handle_exit injects and drains after every exit. */
 static void vmx_exit_event(struct guest_regs *r, uint64_t qual)
 {
-	/* Only enabled while an SPP window is open (spp/spp_window.c). */
-	if (!spp_abort_window(r))
+	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
+
+	if (reason == EXIT_REASON_EXCEPTION_NMI)
+		vmx_event_reflect_exit(r);
+	else
 		vmx_exit_unhandled(r, qual);
 }
 
 static void vmx_exit_spp(struct guest_regs *r, uint64_t qual)
 {
-	spp_handle_spp_event(r, qual);
+	if (!vmx_client)
+		vmx_exit_unhandled(r, qual);
+	vmx_client->spp_event(r, qual);
 }
 
 static void vmx_exit_vmcall(struct guest_regs *r, uint64_t qual)
@@ -322,11 +368,11 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
 	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
-	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_exit_mtf,
 	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
 	[EXIT_REASON_SPP] = vmx_exit_spp,
+	[EXIT_REASON_PREEMPTION_TIMER] = vmx_exit_drain,
 };
 
 static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
@@ -354,11 +400,16 @@ void vmx_handle_exit(struct guest_regs *r)
 	if (reason & VMX_EXIT_REASON_FAILED_VMENTRY)
 		vmx_report_entry_failure(reason, r);
 	h = basic < EXIT_REASON_COUNT ? vmx_exit_handlers[basic] : NULL;
-	(h ? h : vmx_exit_unhandled)(r, vmcs_readl(EXIT_QUALIFICATION));
-	if (hv_nmi_pending && !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
-		hv_nmi_pending = false;
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
-	}
+	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
+	bool idt_valid = vmx_event_exit_begin(basic, qual);
+
+	/* Every exit clears the valid bit of the VM-entry interruption
+	 * information (SDM Vol. 3C 25.8.3): only vmx_event_inject sets it. */
+	if (!vmx_step_exit(r, basic, idt_valid))
+		(h ? h : vmx_exit_unhandled)(r, qual);
+	vmx_event_inject(vmx_step_active());
+	console_drain();
+	vmx_drain_update();
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state

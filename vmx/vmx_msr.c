@@ -129,8 +129,13 @@ static int vmx_msr_emu_write(const struct vmx_msr_rule *rule, uint32_t msr, uint
 		if (vmx_msr_apic_base_write(rdmsr(MSR_APIC_BASE), v,
 					    cpuid(1, 0).ecx & CPUID1_ECX_X2APIC,
 					    vmx_msr_phys_bits(), &out)) {
-			pr_warn("msr: guest write 0x%lx to IA32_APIC_BASE refused (#GP): "
-				"the APIC window does not move", v);
+			static unsigned refused;
+
+			/* Guest-driven: a few lines, never a flood. */
+			if (refused++ < 16)
+				pr_warn("msr: guest write 0x%lx to IA32_APIC_BASE refused (#GP): "
+					"the APIC window does not move%s", v,
+					refused == 16 ? " (further refusals not logged)" : "");
 			return -1;
 		}
 		wrmsr(MSR_APIC_BASE, out);

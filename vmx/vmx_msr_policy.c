@@ -322,3 +322,16 @@ int vmx_msr_mtrr_write(struct vmx_msr_guest *g, uint32_t msr, uint64_t v)
 	*slot = v;
 	return 0;
 }
+
+void vmx_msr_cpuid_hide(uint32_t leaf, uint32_t sub, uint32_t *eax, uint32_t *ebx,
+			uint32_t *ecx, uint32_t *edx)
+{
+	if (leaf == 1) {
+		*edx &= ~(1u << 21); /* DS */
+		*ecx &= ~(1u << 2);  /* DTES64 */
+	} else if (leaf == 7 && sub == 0) {
+		*ebx &= ~(1u << 25); /* Intel PT */
+	} else if (leaf == 0x14) {
+		*eax = *ebx = *ecx = *edx = 0;
+	}
+}

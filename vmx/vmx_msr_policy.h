@@ -167,4 +167,11 @@ int vmx_msr_apic_base_write(uint64_t cur, uint64_t v, bool has_x2apic,
 int vmx_msr_mtrr_read(const struct vmx_msr_guest *g, uint32_t msr, uint64_t *v);
 int vmx_msr_mtrr_write(struct vmx_msr_guest *g, uint32_t msr, uint64_t v);
 
+/* CPUID kept consistent with the table: features whose MSRs #GP are not
+ * announced (Intel PT: CPUID.07H:EBX[25] and leaf 14H; the debug store:
+ * CPUID.01H:EDX[21] DS and ECX[2] DTES64).  Applied to the host's values
+ * the guest's CPUID exit returns. */
+void vmx_msr_cpuid_hide(uint32_t leaf, uint32_t sub, uint32_t *eax, uint32_t *ebx,
+			uint32_t *ecx, uint32_t *edx);
+
 #endif

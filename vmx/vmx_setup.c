@@ -107,6 +107,10 @@ void vmx_enable(struct vmx_cpu *v, struct palloc *pool)
 	/* SDM Vol. 3C 24.8: CR0/CR4 must respect the fixed bits in VMX operation. */
 	write_cr0((read_cr0() | v->msrs.cr0_fixed0) & v->msrs.cr0_fixed1);
 	write_cr4((read_cr4() | v->msrs.cr4_fixed0 | X86_CR4_VMXE) & v->msrs.cr4_fixed1);
+	/* The guest's XSETBV is executed here on its behalf (vmx_exit.c), which
+	 * needs CR4.OSXSAVE in the host (SDM Vol. 2D XSETBV: #UD otherwise). */
+	if (cpuid(1, 0).ecx & (1u << 26))
+		write_cr4(read_cr4() | X86_CR4_OSXSAVE);
 
 	v->vmxon_pa = palloc_pages(pool, 1);
 	v->vmcs_pa = palloc_pages(pool, 1);

@@ -9,7 +9,10 @@
 #include "hv/power.h"
 #include "hv/status.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_guest_power.h"
+#include "vmx/vmx_drain.h"
 #include "vmx/vmx_msr.h"
+#include "vmx/vmx_pci.h"
 #include "vmx/vmx_ops.h"
 
 #define GUEST_AR_CODE32 0xc09b /* present, code exec/read accessed, D=1, G=1 */
@@ -20,7 +23,7 @@
 
 extern void vmx_exit_stub(void);
 extern char vmx_exit_stack_top[];
-void vmx_launch(uint64_t eax, uint64_t ebx);
+void vmx_launch(uint64_t eax, uint64_t ebx, uint64_t esi);
 
 static uint32_t vmx_controls(enum vmx_ctl_kind kind, uint32_t required,
 			     uint32_t optional, uint64_t msr)
@@ -142,12 +145,12 @@ static void vmx_setup_host_state(void)
 
 static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 {
-	GUEST_SEG(CS, 0x08, GUEST_AR_CODE32);
-	GUEST_SEG(DS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(ES, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(SS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(FS, 0x10, GUEST_AR_DATA32);
-	GUEST_SEG(GS, 0x10, GUEST_AR_DATA32);
+	GUEST_SEG(CS, g->cs_sel, GUEST_AR_CODE32);
+	GUEST_SEG(DS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(ES, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(SS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(FS, g->ds_sel, GUEST_AR_DATA32);
+	GUEST_SEG(GS, g->ds_sel, GUEST_AR_DATA32);
 	vmcs_write16(GUEST_TR_SELECTOR, 0);
 	vmcs_writel(GUEST_TR_BASE, 0);
 	vmcs_write32(GUEST_TR_LIMIT, 0x67);
@@ -156,8 +159,8 @@ static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 	vmcs_writel(GUEST_LDTR_BASE, 0);
 	vmcs_write32(GUEST_LDTR_LIMIT, 0);
 	vmcs_write32(GUEST_LDTR_AR_BYTES, GUEST_AR_LDT_UNUSABLE);
-	vmcs_writel(GUEST_GDTR_BASE, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_writel(GUEST_GDTR_BASE, g->gdtr_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, g->gdtr_limit);
 	vmcs_writel(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);
 
@@ -177,6 +180,7 @@ static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull); /* power-on PAT */
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmx.test_nmi_on_violation = g->test_nmi_on_violation;
 	if (g->test_entry_fail) {
 		/* Test switch: a guest TR that is not a TSS must fail the guest
 		 * state checks (SDM Vol. 3C 27.3.1.2). */
@@ -191,14 +195,17 @@ static void vmx_setup_bitmaps(struct vmx_cpu *v)
 
 	/* Deny-by-default MSR policy and the guest's TSC offset. */
 	vmx_msr_setup_vmcs(v);
-	/* I/O bitmap A covers ports 0-0x7fff: trap the console's transmit and
-	 * line-control registers so guest output is line-buffered (hv/console.h). */
-	if (v->console_port) {
-		uint16_t p = v->console_port;
+	vmx_pci_trap_ports(io_a);
+	/* I/O bitmap A covers ports 0-0x7fff, B the rest: all eight registers
+	 * of the console UART are the hypervisor's; the guest sees an emulated
+	 * one there (hv/vuart.h, vmx/vmx_io.c). */
+	for (unsigned i = 0; v->console_port && i < 8; i++) {
+		uint16_t p = (uint16_t)(v->console_port + i);
+		uint8_t *io = p < 0x8000 ? io_a : (uint8_t *)(uintptr_t)v->io_bitmap_pa[1];
 
-		io_a[p / 8] |= (uint8_t)(1u << (p % 8));
-		io_a[(p + 3) / 8] |= (uint8_t)(1u << ((p + 3) % 8));
+		io[(p & 0x7fff) / 8] |= (uint8_t)(1u << (p % 8));
 	}
+	vmx_power_setup(io_a, (uint8_t *)(uintptr_t)v->io_bitmap_pa[1]);
 }
 
 __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc *pool,
@@ -211,7 +218,9 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_host_state();
 	vmx_setup_guest_state(g);
 	vmx_setup_bitmaps(v);
-	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x)", g->entry, g->eax, g->ebx);
-	vmx_launch(g->eax, g->ebx);
+	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x esi=0x%x)", g->entry, g->eax,
+		g->ebx, g->esi);
+	vmx_drain_update();
+	vmx_launch(g->eax, g->ebx, g->esi);
 	__builtin_unreachable();
 }

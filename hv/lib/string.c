@@ -2,22 +2,31 @@
  * itself (struct copies, zeroing), so these must exist in hv.elf. */
 #include "hv/lib/string.h"
 
+#include <stdint.h>
+
+/* REP STOSQ/MOVSQ for the 8-byte words, then REP STOSB/MOVSB for the tail:
+ * string instructions are the fast path on current CPUs (SDM Vol. 1
+ * 7.3.9.3), and in Bochs each iteration is one tick, so words cost an eighth
+ * of bytes.  The pool is zeroed page by page at boot, so this is most of
+ * boot's work.  DF is clear in the hypervisor (the ABI's rule, never set). */
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
+	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
 
-	while (n--)
-		*d++ = (unsigned char)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
 
-	while (n--)
-		*d++ = *s++;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 

@@ -9,20 +9,22 @@ hvrun runs are cached for the session by their arguments, so test files that
 boot the same configuration (e.g. the checks run on tigerlake) share one run.
 Pass cache=False for a run that must be fresh.
 
-Log lines (docs/log-format.md):
+Log lines (docs/log-format.md), parsed by tools/hvlog.py:
     hv[TSC] LEVEL: message       prose record
     name key=value key=value     event (spp-violation, guest-exit, hv-exit, ...)
-    guest: ...                   the guest's own console output
+    | guest: ...                 the guest's own console output, marked
 """
 import os
-import re
 import shutil
 import subprocess
+import sys
 import warnings
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import hvlog  # noqa: E402
 HVRUN = os.path.join(ROOT, "tools/hvrun")
 HV_ELF = os.path.join(ROOT, "build/hv.elf")
 GUEST_ELF = os.path.join(ROOT, "build/guest.elf")
@@ -40,37 +42,28 @@ QEMU_TIMEOUT = 30
 # hvrun itself builds an ISO and kills the emulator after its own timeout.
 HARNESS_SLACK = 60
 
-PROSE = re.compile(r"^hv\[(\d+)\] (error|warn|info|debug): (.*)$")
-EVENT = re.compile(r"^([a-z][a-z0-9-]*)((?: [A-Za-z0-9_./-]+=\S*)+)$")
-KV = re.compile(r'([A-Za-z0-9_./-]+)=("(?:[^"\\]|\\.)*"|\S*)')
-
-
-def parse_kv(text):
-    """`key=value key="quoted value" ...` -> dict of strings (quotes removed).
-    Words without '=' are ignored; a repeated key keeps its last value."""
-    out = {}
-    for key, val in KV.findall(text):
-        if len(val) >= 2 and val[0] == '"' and val[-1] == '"':
-            val = val[1:-1]
-        out[key] = val
-    return out
+parse_kv = hvlog.parse_kv
 
 
 def parse_event(line):
     """An event line `name key=value ...` -> (name, dict), else None.  Prose
-    records (`hv[...] ...`) and guest lines (`guest: ...`) are not events."""
-    m = EVENT.match(line.strip())
-    if not m:
-        return None
-    return m.group(1), parse_kv(m.group(2))
+    records (`hv[...] ...`) and guest lines (`| ...`) are not events."""
+    rec = hvlog.parse_line(line)
+    return (rec.name, rec.fields) if rec.kind == "event" else None
 
 
 def parse_prose(line):
     """A prose record -> (tsc, level, message), else None."""
-    m = PROSE.match(line.strip())
-    if not m:
-        return None
-    return int(m.group(1)), m.group(2), m.group(3)
+    rec = hvlog.parse_line(line)
+    return (rec.tsc, rec.level, rec.message) if rec.kind == "prose" else None
+
+
+def console_lines(log):
+    """The log's lines with each guest line's mark removed (for tests that
+    match the guest's own `guest: ...` lines; events and prose records keep
+    their place, and a guest line can never be taken for one by
+    parse_event)."""
+    return [r.text if r.kind == "guest" else r.line.rstrip() for r in hvlog.parse(log)]
 
 
 class HvRunResult:
@@ -117,7 +110,10 @@ class HvRunResult:
         return found[0]
 
     def guest_lines(self):
-        return [line[len("guest: "):] for line in self.lines() if line.startswith("guest: ")]
+        """The test guest's `guest: ...` lines (marked on the console), without
+        the prefix."""
+        return [t[len("guest: "):] for t in hvlog.guest_lines(hvlog.parse(self.stdout))
+                if t.startswith("guest: ")]
 
     def hv_exit_status(self):
         ev = self.event("hv-exit")

@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 
+from conftest import console_lines
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HVRUN = os.path.join(ROOT, "tools/hvrun")
 RUN_TIMEOUT = 120
@@ -79,7 +81,7 @@ CONFIG_PROTECT = re.compile(r"info: config: protect %s-%s policy=(\w+) name=(\S+
 
 
 def lines(log):
-    return [l.rstrip() for l in log.splitlines()]
+    return console_lines(log)
 
 
 # Protects pages 0x900000-0x903fff in four shapes; 0x904000 stays free.  The

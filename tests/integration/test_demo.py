@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 
-from conftest import ROOT, parse_event
+from conftest import ROOT, console_lines, parse_event
 
 # hv/default.conf, read here rather than copied: name -> (start, end, policy).
 CONF = os.path.join(ROOT, "hv/default.conf")
@@ -41,7 +41,7 @@ def test_make_run_shows_protection():
     ranges = default_ranges()
     assert set(ranges) == {"guard-first", "guard-last", "audit", "ro-page", "tripwire"}, \
         ranges
-    lines = p.stdout.splitlines()
+    lines = console_lines(p.stdout)
     events = [e for e in map(parse_event, lines) if e]
     assert "guest: start mode=demo hv=yes" in lines, log
 

@@ -71,7 +71,7 @@ def test_protect_above_4gib_refused_like_the_hypervisor(tmp_path):
     # The hypervisor's validator refuses this even where RAM is declared; it
     # is the same code in hvconf, with the same words and no "(at end of line)".
     cfg = tmp_path / "high.conf"
-    cfg.write_text("memory 0x4000000-0x1ffffffff\nprotect 0x100000000+128\n")
+    cfg.write_text("memory 0x8000000-0x1ffffffff\nprotect 0x100000000+128\n")
     rc, out, err = hvconf("check", str(cfg), "--ram", "8G")
     assert rc == 1
     assert err.splitlines()[0] == (

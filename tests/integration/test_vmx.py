@@ -20,7 +20,7 @@ STATUS_VMENTRY_FAIL = 104
 STATUS_GUEST_TRIPLE_FAULT = 105
 STATUS_UNHANDLED_EXIT = 106
 STATUS_GUEST_EPT_FAULT = 107
-HV_LOAD_ADDR = 0x2000000          # linker.ld HV_LOAD_ADDR
+HV_LOAD_ADDR = 0x6000000          # linker.ld HV_LOAD_ADDR
 EXIT_REASON_HLT = 12              # SDM Vol. 3C appendix C
 ENOSYS = 38                       # Linux errno, docs/hypercalls.md
 # The guest's checks (guest/checks.c): all need the hypervisor or the boot

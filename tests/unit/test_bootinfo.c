@@ -662,6 +662,8 @@ static void test_module_role(void **state)
 	assert_string_equal(args, "a=1  b ");
 
 	assert_null(bootinfo_module_role("guests", &args));
+	assert_string_equal(bootinfo_module_role("/boot/initrd.img guest-initrd", &args),
+			    "guest-initrd");
 	assert_null(bootinfo_module_role("gues", &args));
 	assert_null(bootinfo_module_role("foo bar baz", &args));
 	assert_string_equal(args, "bar baz");

@@ -141,6 +141,47 @@ static void test_roundtrip(void **state)
 	free(b);
 }
 
+/* The firmware's RSDP reaches a Multiboot 2 guest in an ACPI tag (type 15
+ * for a 36-byte ACPI 2.0+ RSDP, 14 for 20 bytes), which the hypervisor's own
+ * parser finds as it finds GRUB's. */
+static void test_mb2_acpi_tag(void **state)
+{
+	uint8_t rsdp[36] = { 'R', 'S', 'D', ' ', 'P', 'T', 'R', ' ', 0x5a, 'B', 'O', 'C', 'H',
+			     'S', ' ', 2, 0x80, 0x0f, 0xff, 0x0f, 36, 0, 0, 0,
+			     0xc0, 0x0f, 0xff, 0x0f, 0, 0, 0, 0, 0xa5, 0, 0, 0 };
+	struct guest_bootinfo_input in = input;
+	uint8_t *b = malloc(4096);
+	uint32_t info;
+
+	(void)state;
+	for (uint32_t len = 20; len <= 36; len += 16) {
+		struct guestmem g = { b, GPA, 4096 };
+		const struct bootinfo_mem mem = { &g, gm_map };
+		struct bootinfo bi;
+		uint32_t size;
+
+		in.rsdp = rsdp;
+		in.rsdp_len = len;
+		assert_int_equal(guest_bootinfo_build_mb2(b, 4096, GPA, &in, &info), 0);
+		size = r32(b, 0);
+		/* The tag sits before the end tag: 8 + len bytes, padded to 8. */
+		assert_int_equal(size, MB2_NEED + ((8 + len + 7) & ~7u));
+		g.size = size;
+		assert_int_equal(bootinfo_parse(0x36d76289, info, &mem, &bi), 0);
+		assert_int_not_equal(bi.rsdp_phys, 0);
+		assert_int_equal(r32(b, (uint32_t)(bi.rsdp_phys - GPA) - 8),
+				 len == 36 ? 15 : 14);
+		assert_int_equal(r32(b, (uint32_t)(bi.rsdp_phys - GPA) - 4), 8 + len);
+		assert_memory_equal(b + (bi.rsdp_phys - GPA), rsdp, len);
+	}
+	in.rsdp_len = 24;
+	assert_int_equal(guest_bootinfo_build_mb2(b, 4096, GPA, &in, &info), -EINVAL);
+	in.rsdp = NULL;
+	in.rsdp_len = 36;
+	assert_int_equal(guest_bootinfo_build_mb2(b, 4096, GPA, &in, &info), -EINVAL);
+	free(b);
+}
+
 /* Every size below the need fails cleanly; exact-size heap buffers let ASan
  * catch a single byte written past the end. */
 static void test_enospc_sweep(void **state)
@@ -398,6 +439,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mb1_layout),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_mb2_acpi_tag),
 		cmocka_unit_test(test_enospc_sweep),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_mem_lower_upper),

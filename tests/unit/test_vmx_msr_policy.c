@@ -263,6 +263,25 @@ static void test_mtrr_view(void **state)
 	assert_int_equal(vmx_msr_mtrr_write(&g, MSR_MTRR_DEF_TYPE, 0), -EINVAL);
 }
 
+static void test_cpuid_hide(void **state)
+{
+	uint32_t a = 0xffffffff, b = 0xffffffff, c = 0xffffffff, d = 0xffffffff;
+
+	(void)state;
+	vmx_msr_cpuid_hide(1, 0, &a, &b, &c, &d);
+	assert_int_equal(d, ~(1u << 21));
+	assert_int_equal(c, ~(1u << 2));
+	assert_int_equal(a, 0xffffffff);
+	b = 0xffffffff;
+	vmx_msr_cpuid_hide(7, 0, &a, &b, &c, &d);
+	assert_int_equal(b, ~(1u << 25));
+	b = 0xffffffff;
+	vmx_msr_cpuid_hide(7, 1, &a, &b, &c, &d);
+	assert_int_equal(b, 0xffffffff);
+	vmx_msr_cpuid_hide(0x14, 0, &a, &b, &c, &d);
+	assert_int_equal(a | b | c | d, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_offset),
 		cmocka_unit_test(test_apic_base),
 		cmocka_unit_test(test_mtrr_view),
+		cmocka_unit_test(test_cpuid_hide),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

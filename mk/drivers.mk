@@ -1,0 +1,2 @@
+# SMRAM control decisions (pure).
+PURE_SRCS += drivers/smram.c
