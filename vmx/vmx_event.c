@@ -43,14 +43,16 @@ bool vmx_event_timer_owned(void)
 
 void vmx_event_timer(bool on, uint32_t value)
 {
+	uint32_t pin = on ? vmx.pin | PIN_BASED_VMX_PREEMPTION_TIMER
+			  : vmx.pin & ~PIN_BASED_VMX_PREEMPTION_TIMER;
+
 	vmx_ev_timer_owned = on;
-	if (on) {
-		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (on)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);
-	} else {
-		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (pin != vmx.pin) {
+		vmx.pin = pin;
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	}
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 }
 
 static bool vmx_event_is_soft(uint32_t info)
@@ -186,6 +188,10 @@ static void vmx_event_write(uint32_t info, uint32_t error, uint32_t len)
 
 void vmx_event_inject(bool hold)
 {
+	/* The common exit queues nothing: no VMCS access at all. */
+	if (!hv_nmi_pending && !vmx_ev.nmi && !(vmx_ev.info & INTR_INFO_VALID) &&
+	    !vmx_ev.timer_for_retry)
+		return;
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
 	bool wait = false;

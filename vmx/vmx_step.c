@@ -57,13 +57,13 @@ static void vmx_step_controls(bool open, bool delivery)
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
 	uint32_t hold = open ? vmx_step_hold(delivery, rflags) : 0;
 
+	if (vmx.caps.preemption_timer)
+		vmx_event_timer(open && delivery, 0);
 	vmx.pin = (vmx.pin & ~(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)) | hold;
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
 	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
 	if (vmx.caps.mtf)
 		vmx_set_mtf(open);
-	if (vmx.caps.preemption_timer)
-		vmx_event_timer(open && delivery, 0);
 	if (open && !delivery)
 		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
 }
