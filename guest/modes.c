@@ -123,6 +123,7 @@ uint32_t guest_mode_spp_first_byte(const struct guest_boot *b); /* guest/mode_sp
 uint32_t guest_mode_msr_policy(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_tsc_rewind(const struct guest_boot *b); /* guest/mode_msr.c */
 uint32_t guest_mode_smm(const struct guest_boot *b); /* guest/mode_smm.c */
+uint32_t guest_mode_event(const struct guest_boot *b); /* guest/mode_events.c */
 uint32_t guest_mode_ad_walk(const struct guest_boot *b); /* guest/mode_adwalk.c */
 uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c */
 uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
@@ -152,6 +153,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "msr-policy", guest_mode_msr_policy },
 	{ "tsc-rewind", guest_mode_tsc_rewind },
 	{ "smm", guest_mode_smm },
+	{ "event", guest_mode_event },
 	{ "ad-walk", guest_mode_ad_walk },
 	{ "reset-cf9", guest_mode_reset_cf9 },
 	{ "reset-kbd", guest_mode_reset_kbd },

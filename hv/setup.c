@@ -14,6 +14,7 @@
 #include "hv/power.h"
 #include "hv/smp.h"
 #include "hv/status.h"
+#include "spp/spp.h"
 #include "spp/spp_setup.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_msr.h"
@@ -227,6 +228,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	acpi_guest_tables(&hv.ept, &hv.pool, hv.boot.rsdp_phys, smp_bsp_apic_id());
 	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
+	spp_register();
 	guest_load(&g);
 
 	/* EPT accessed/dirty flags (SDM Vol. 3C 29.3.5): with them the guest's
@@ -240,6 +242,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 		"protected paging structures are NOT checked");
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
 	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
+	g.test_nmi_on_violation = cmdline_get(hv.boot.cmdline, "test-nmi-on-violation", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;
 	smp_park_aps(&vmx, &hv.pool);
 	vmx_enable(&vmx, &hv.pool);

@@ -6,11 +6,12 @@
  * forbidden write; the write has not happened.  Software mode: the page is
  * write-protected in EPT and every write to it exits.  Either way the decision
  * needs no instruction decoder: the page is made writable for exactly one
- * instruction under the monitor trap flag, with external interrupts and NMIs
- * turned into VM exits so no guest handler runs while it is lifted; on the
- * MTF exit the protection is restored and the protected sub-pages are compared
+ * instruction, or for the delivery of the event the exit interrupted, which
+ * vmx/ runs with events held (vmx_step_open, vmx/vmx_step.c); when the step
+ * ends the protection is restored and the protected sub-pages are compared
  * with a copy taken before.  `deny` sub-pages get their old bytes back, `log`
- * ones keep the new bytes, a `halt` range stops the guest.
+ * ones keep the new bytes, a `halt` range stops the guest.  spp/ writes no
+ * VMCS field: vmx/ owns the controls and the events.
  */
 #include "ept/ept.h"
 #include "hv/console.h"
@@ -28,7 +29,6 @@
 #include "spp/spp_state.h"
 #include "vmx/vmx_ops.h"
 
-#define DBG_PENDING_BS (1ull << 14) /* single-step, SDM Vol. 3C table 28-1 */
 #define SUBPAGE_OF(gpa) (((gpa) >> SPP_SUBPAGE_SHIFT) & (SPP_SUBPAGES_PER_PAGE - 1))
 
 static bool spp_rate_allows(void)
@@ -59,40 +59,6 @@ void spp_report_violation(uint64_t gpa, uint16_t range_id, uint64_t gla)
 	}
 	spp.logged++;
 	spp_record_print(spp.total, gpa, spp.window_rip, gla, p);
-}
-
-/*
- * The one-instruction step.  The monitor trap flag is the architectural way
- * (SDM Vol. 3C 26.5.2); Bochs 2.7 advertises it but never delivers the MTF
- * exit, so the guest's RFLAGS.TF is set as well, with #DB intercepted: the
- * single-step trap after the instruction (SDM Vol. 3A 18.3.1.4) exits too.
- * Whichever exit comes first closes the window; the other is cancelled.
- * While the window is open every exception, external interrupt and NMI exits
- * instead of running a guest handler with the protection lifted (SDM Vol. 3C
- * 25.6.1, 25.6.3); the event is handed back once the protection is in place.
- */
-static void spp_window_controls(bool open)
-{
-	uint32_t hold = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
-	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
-
-	vmx.pin = open ? (vmx.pin | hold) : (vmx.pin & ~hold);
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
-	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
-	if (vmx.caps.mtf)
-		vmx_set_mtf(open);
-	if (open) {
-		spp.window_guest_tf = rflags & X86_RFLAGS_TF;
-		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
-	} else {
-		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_RFLAGS_TF) | spp.window_guest_tf);
-		/* A single-step trap recorded as pending (MTF exit first) must not
-		 * reach the guest: it never asked for it. */
-		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
-
-		if (!spp.window_guest_tf && (dbg & DBG_PENDING_BS))
-			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
-	}
 }
 
 __attribute__((noreturn)) static void spp_halt_guest(struct guest_regs *r, uint16_t range)
@@ -180,7 +146,7 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 	}
 	if (spp_page_pte(rec, gpa, &pte))
 		panic("protected page 0x%lx has no EPT leaf", gpa);
-	if (!spp.window_open)
+	if (!spp.window_count)
 		spp.window_rip = vmcs_readl(GUEST_RIP);
 	/* The first byte's sub-page: an attempt in either mode (hardware SPP
 	 * suppressed the write, software mode exits before any write to the
@@ -204,18 +170,7 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 	}
 	spp_lift(w, true);
 	spp_invept();
-	if (!spp.window_open) {
-		spp.window_open = true;
-		spp_window_controls(true);
-	} else {
-		/* A second page of the same instruction: the instruction will run
-		 * again from its start, so the single-step trap its first attempt
-		 * left pending (saved in the VMCS at this exit) must not fire
-		 * before it has. */
-		uint64_t dbg = vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS);
-
-		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, dbg & ~DBG_PENDING_BS);
-	}
+	vmx_step_open();
 	return true;
 }
 
@@ -229,7 +184,6 @@ static void spp_close_window(struct guest_regs *r, bool completed)
 	for (uint32_t i = 0; i < spp.window_count; i++)
 		spp_lift(&spp.window[i], false);
 	spp_invept();
-	spp_window_controls(false);
 	for (uint32_t i = 0; i < spp.window_count; i++) {
 		struct spp_window_page *w = &spp.window[i];
 		uint8_t *page = (uint8_t *)(uintptr_t)w->gpa;
@@ -251,59 +205,14 @@ static void spp_close_window(struct guest_regs *r, bool completed)
 			}
 		}
 	}
-	spp.window_open = false;
 	spp.window_count = 0;
 	if (halt)
 		spp_halt_guest(r, halt_range);
 }
 
-bool spp_handle_mtf(struct guest_regs *r)
+static void spp_step_end(struct guest_regs *r, bool completed)
 {
-	if (!spp.window_open)
-		return false;
-	spp_close_window(r, true);
-	return true;
-}
-
-bool spp_abort_window(struct guest_regs *r)
-{
-	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
-	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
-	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	uint32_t type = info & INTR_INFO_TYPE_MASK, vector = info & INTR_INFO_VECTOR_MASK;
-	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
-
-	if (!spp.window_open)
-		return false;
-	/* The single-step trap after the instruction: the step is done. */
-	bool stepped = reason == EXIT_REASON_EXCEPTION_NMI && type == INTR_TYPE_HARD_EXCEPTION &&
-		       vector == 1 && (qual & DBG_PENDING_BS);
-
-	spp_close_window(r, stepped);
-	if (stepped) {
-		if (spp.window_guest_tf)
-			vmx_inject_exception(1, false, 0);
-		return true;
-	}
-	/* Anything else is handed back now that the protection is in place:
-	 * an event being delivered when the exit came is delivered again
-	 * (SDM Vol. 3C 28.2.4); external interrupts stay pending in the
-	 * interrupt controller. */
-	if (idt & INTR_INFO_VALID) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_NMI_UNBLOCKING);
-		if (idt & INTR_INFO_DELIVER_CODE)
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	} else if (reason == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID)) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_NMI_UNBLOCKING);
-		if (info & INTR_INFO_DELIVER_CODE)
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
-		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-		/* A #PF exit leaves CR2 unchanged (SDM Vol. 3C 27.1): load it. */
-		if (vector == 14 && type == INTR_TYPE_HARD_EXCEPTION)
-			__asm__ volatile("mov %0, %%cr2" : : "r"(qual));
-	}
-	return true;
+	spp_close_window(r, completed);
 }
 
 void spp_handle_spp_event(struct guest_regs *r, uint64_t qual)
@@ -409,4 +318,18 @@ void spp_print_summary(void)
 	for (uint32_t i = 0; i < hv.config.protect_count && spp.violations; i++)
 		log_event("spp-range name=%s violations=%lu", hv.config.protect[i].name,
 			  spp.violations[i]);
+}
+
+static const struct vmx_client spp_client = {
+	.ept_violation = spp_handle_ept_violation,
+	.spp_event = spp_handle_spp_event,
+	.step_end = spp_step_end,
+	.query = spp_query,
+	.lock = spp_lock,
+	.summary = spp_print_summary,
+};
+
+void spp_register(void)
+{
+	vmx_set_client(&spp_client);
 }

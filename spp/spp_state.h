@@ -29,11 +29,9 @@ struct spp_state {
 	/* rate limit: token bucket refilled from the TSC */
 	uint64_t tokens_x_hz, last_tsc, tsc_hz;
 	/* the open window */
-	bool window_open;
-	uint32_t window_count;
+	uint32_t window_count; /* pages open in the window; 0: closed */
 	struct spp_window_page window[SPP_WINDOW_PAGES];
 	uint64_t window_rip;
-	uint64_t window_guest_tf; /* the guest's own RFLAGS.TF */
 };
 
 extern struct spp_state spp;

@@ -24,6 +24,7 @@ struct vmx_cpu {
 	uint32_t pin, proc, proc2, exit, entry; /* controls in force */
 	uint16_t console_port;                  /* guest writes to it are trapped */
 	bool spp_hw;                            /* EPT_SPP control is set */
+	bool test_nmi_on_violation;             /* test switch (docs/hvrun.md) */
 };
 
 extern struct vmx_cpu vmx;
@@ -46,6 +47,7 @@ struct vmx_guest_setup {
 	uint16_t gdtr_limit;
 	bool want_spp_hw, want_mtf;
 	bool test_entry_fail, test_unhandled_exit;
+	bool test_nmi_on_violation; /* an NMI hits the hypervisor at each EPT violation */
 };
 
 /* Builds the VMCS for a guest entered in 32-bit protected mode (multiboot
@@ -56,7 +58,7 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 /* Asks for one monitor-trap-flag exit after the next guest instruction
  * (SDM Vol. 3C 26.5.2), or cancels it. */
 void vmx_set_mtf(bool on);
-/* Injects a hardware exception into the guest at the next entry. */
+/* Queues a hardware exception for the guest (vmx/vmx_event.h). */
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error);
 /* Skips the instruction that caused an instruction exit. */
 void vmx_skip_instruction(void);
@@ -64,6 +66,33 @@ void vmx_skip_instruction(void);
 void vmx_dump_guest_state(const struct guest_regs *r);
 /* Stops the guest: flushes its console line, prints the reason, powers off. */
 __attribute__((noreturn)) void vmx_stop_guest(unsigned status);
+
+/* The layer above (spp/), registered by hv/setup.c so that vmx/ needs
+ * none of its headers: what it does with EPT violations on its pages, SPP
+ * events, the end of a step it opened, its hypercalls and its summary. */
+struct vmx_client {
+	/* false: gpa is not the client's (an access outside guest memory) */
+	bool (*ept_violation)(struct guest_regs *r, uint64_t gpa, uint64_t qual);
+	void (*spp_event)(struct guest_regs *r, uint64_t qual);
+	/* the step ended; completed: the instruction or delivery finished,
+	 * else it will run again */
+	void (*step_end)(struct guest_regs *r, bool completed);
+	uint32_t (*query)(uint64_t gpa);
+	int (*lock)(uint64_t gpa, uint64_t len);
+	void (*summary)(void);
+};
+
+void vmx_set_client(const struct vmx_client *c);
+extern const struct vmx_client *vmx_client;
+
+/* Runs exactly one guest instruction with events held (vmx/vmx_step.c);
+ * when the current exit interrupted an event's delivery, the step is that
+ * delivery.  Called again while open (a further page of the same step) it
+ * returns false.  vmx_client->step_end is called when the step ends. */
+bool vmx_step_open(void);
+bool vmx_step_active(void);
+/* At each exit: true when the step consumed the exit. */
+bool vmx_step_exit(struct guest_regs *r, uint32_t basic_reason, bool idt_valid);
 
 /* Exit handlers: called from vmx_handle_exit by basic exit reason. */
 typedef void (*vmx_exit_handler)(struct guest_regs *r, uint64_t qual);

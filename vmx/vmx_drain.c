@@ -8,6 +8,7 @@
 #include "hv/tsc.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_drain.h"
+#include "vmx/vmx_event.h"
 #include "vmx/vmx_ops.h"
 
 static uint32_t vmx_drain_period;
@@ -33,7 +34,9 @@ void vmx_drain_update(void)
 	bool want = vmx.caps.preemption_timer && console_pending();
 	bool on = vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 
-	if (want == on)
+	/* The event layer holds the timer for a step or an NMI retry
+	 * (vmx/vmx_event.c) and hands it back afterwards. */
+	if (want == on || vmx_event_timer_owned() || vmx_step_active())
 		return;
 	/* Without the "save VMX-preemption timer value" exit control the field
 	 * keeps this value, loaded again at every entry (SDM Vol. 3C 26.5.1). */

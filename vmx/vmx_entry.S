@@ -27,7 +27,11 @@ vmx_exit_stub:
 	pushq %rcx
 	pushq %rax
 	movq %rsp, %rdi
+	/* HOST_RSP is 16-byte aligned and 15 registers leave it at 8 mod 16;
+	 * the SysV ABI wants RSP = 0 mod 16 at the call (psABI 3.2.2). */
+	subq $8, %rsp
 	call vmx_handle_exit
+	addq $8, %rsp
 	popq %rax
 	popq %rcx
 	popq %rdx

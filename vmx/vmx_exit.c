@@ -8,8 +8,9 @@
 #include "hv/panic.h"
 #include "hv/power.h"
 #include "hv/status.h"
-#include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_event.h"
+#include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_cpuid_topo.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
@@ -21,8 +22,6 @@
 #include "vmx/vmx_ops.h"
 #include "vmx/vmx_xcr.h"
 
-#define X86_VEC_UD 6
-#define X86_VEC_GP 13
 #define CPUID_HV_BIT   (1u << 31)
 #define CPUID_VMX_BIT  (1u << 5)
 #define HV_CPUID_LEAF  0x40000000u
@@ -40,14 +39,15 @@ void vmx_skip_instruction(void)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* The emulated instruction completed with TF = 1: the single-step trap
+	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
+	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
+		vmx_event_queue_db(X86_DR6_BS);
 }
 
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error)
 {
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION |
-		     (has_error ? INTR_INFO_DELIVER_CODE : 0) | vector);
-	if (has_error)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	vmx_event_queue_exception(vector, has_error, error);
 }
 
 void vmx_set_mtf(bool on)
@@ -85,7 +85,8 @@ void vmx_dump_guest_state(const struct guest_regs *r)
 __attribute__((noreturn)) void vmx_stop_guest(unsigned status)
 {
 	console_guest_flush();
-	spp_print_summary();
+	if (vmx_client)
+		vmx_client->summary();
 	hv_power_off(status);
 }
 
@@ -270,11 +271,27 @@ static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
 	vmx_exit_unhandled(r, qual);
 }
 
+/* Test switch: a real NMI reaches the hypervisor while it handles the exit
+ * (a self-IPI through the local APIC, SDM Vol. 3A 11.6.1), as a watchdog's
+ * would; it must reach the guest once, when the guest can take it. */
+static void vmx_test_self_nmi(void)
+{
+	uint64_t base = rdmsr(0x1b) & ~0xfffull; /* IA32_APIC_BASE */
+	volatile uint32_t *lapic = (volatile uint32_t *)(uintptr_t)base;
+
+	/* The "self" shorthand allows fixed delivery only: name our own ID. */
+	lapic[0x310 / 4] = lapic[0x20 / 4] & 0xff000000u;
+	lapic[0x300 / 4] = 4u << 8; /* delivery mode NMI, physical destination */
+}
+
 static void vmx_exit_ept_violation(struct guest_regs *r, uint64_t qual)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
-	if (spp_handle_ept_violation(r, gpa, qual))
+	if (vmx.test_nmi_on_violation)
+		vmx_test_self_nmi();
+
+	if (vmx_client && vmx_client->ept_violation(r, gpa, qual))
 		return;
 	console_guest_flush();
 	pr_err("guest access outside guest memory: gpa=0x%lx gla=0x%lx qualification=0x%lx (%s%s%s); "
@@ -300,22 +317,25 @@ static void vmx_exit_ept_misconfig(struct guest_regs *r, uint64_t qual)
 	vmx_stop_guest(HV_STATUS_PANIC);
 }
 
-static void vmx_exit_mtf(struct guest_regs *r, uint64_t qual)
-{
-	if (!spp_handle_mtf(r))
-		vmx_exit_unhandled(r, qual);
-}
-
+/* Exception/NMI exits are enabled only while a step is open
+ * (vmx/vmx_step.c); one that arrives otherwise hands its event back.  The
+ * preemption timer (a step, an NMI retry, the console drain) needs nothing:
+ * vmx_handle_exit injects and drains after every exit. */
 static void vmx_exit_event(struct guest_regs *r, uint64_t qual)
 {
-	/* Only enabled while an SPP window is open (spp/spp_window.c). */
-	if (!spp_abort_window(r))
+	uint32_t reason = vmcs_read32(VM_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
+
+	if (reason == EXIT_REASON_EXCEPTION_NMI)
+		vmx_event_reflect_exit(r);
+	else
 		vmx_exit_unhandled(r, qual);
 }
 
 static void vmx_exit_spp(struct guest_regs *r, uint64_t qual)
 {
-	spp_handle_spp_event(r, qual);
+	if (!vmx_client)
+		vmx_exit_unhandled(r, qual);
+	vmx_client->spp_event(r, qual);
 }
 
 static void vmx_exit_vmcall(struct guest_regs *r, uint64_t qual)
@@ -348,7 +368,6 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_IO_INSTRUCTION] = vmx_exit_io,
 	[EXIT_REASON_MSR_READ] = vmx_exit_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = vmx_exit_wrmsr,
-	[EXIT_REASON_MONITOR_TRAP_FLAG] = vmx_exit_mtf,
 	[EXIT_REASON_EPT_VIOLATION] = vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
 	[EXIT_REASON_XSETBV] = vmx_exit_xsetbv,
@@ -381,11 +400,14 @@ void vmx_handle_exit(struct guest_regs *r)
 	if (reason & VMX_EXIT_REASON_FAILED_VMENTRY)
 		vmx_report_entry_failure(reason, r);
 	h = basic < EXIT_REASON_COUNT ? vmx_exit_handlers[basic] : NULL;
-	(h ? h : vmx_exit_unhandled)(r, vmcs_readl(EXIT_QUALIFICATION));
-	if (hv_nmi_pending && !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
-		hv_nmi_pending = false;
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
-	}
+	uint64_t qual = vmcs_readl(EXIT_QUALIFICATION);
+	bool idt_valid = vmx_event_exit_begin(basic, qual);
+
+	/* Every exit clears the valid bit of the VM-entry interruption
+	 * information (SDM Vol. 3C 25.8.3): only vmx_event_inject sets it. */
+	if (!vmx_step_exit(r, basic, idt_valid))
+		(h ? h : vmx_exit_unhandled)(r, qual);
+	vmx_event_inject(vmx_step_active());
 	console_drain();
 	vmx_drain_update();
 }

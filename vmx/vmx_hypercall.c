@@ -6,7 +6,6 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/status.h"
-#include "spp/spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_ops.h"
 
@@ -48,11 +47,11 @@ void vmx_hypercall(struct guest_regs *r)
 			vmx_stop_guest(status > HV_STATUS_GUEST_MAX ? HV_STATUS_GUEST_MAX : status);
 		}
 		case HC_QUERY:
-			ret = spp_query(hc_u64(r->rbx, r->rcx));
+			ret = vmx_client ? vmx_client->query(hc_u64(r->rbx, r->rcx)) : 0xffffffffu;
 			ret = (uint32_t)ret;
 			break;
 		case HC_LOCK:
-			ret = spp_lock(hc_u64(r->rbx, r->rcx), (uint32_t)r->rdx);
+			ret = vmx_client ? vmx_client->lock(hc_u64(r->rbx, r->rcx), (uint32_t)r->rdx) : -EPERM;
 			break;
 		case HC_EXIT_COUNT:
 			/* VM exits so far, this VMCALL included: EAX low, EBX high

@@ -180,6 +180,7 @@ static void vmx_setup_guest_state(const struct vmx_guest_setup *g)
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull); /* power-on PAT */
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmx.test_nmi_on_violation = g->test_nmi_on_violation;
 	if (g->test_entry_fail) {
 		/* Test switch: a guest TR that is not a TSS must fail the guest
 		 * state checks (SDM Vol. 3C 27.3.1.2). */

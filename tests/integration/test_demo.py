@@ -79,3 +79,27 @@ def test_make_run_shows_protection():
     assert counts == expect, log
     assert expect["tripwire"] == 0 and all(v > 0 for k, v in expect.items() if k != "tripwire")
     assert names.index("spp-summary") < names.index("spp-range") < names.index("hv-exit")
+
+
+def test_make_docs_log_writes_a_complete_log():
+    """docs/guest.md and docs/log-format.md send readers to `make docs-log`
+    for a complete real log: it must exist afterwards, from the banner to
+    hv-exit, with the demo's violations."""
+    out = os.path.join(ROOT, "build/example-log.txt")
+    if os.path.exists(out):
+        os.unlink(out)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env.pop("HVRUN_ARGS", None)
+    env.pop("CPU", None)
+    p = subprocess.run(["make", "--no-print-directory", "docs-log"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=400)
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = open(out).read().splitlines()
+    banner = [i for i, line in enumerate(lines)
+              if re.match(r"hv\[\d+\] info: spphv \S+: sub-page write protection hypervisor$",
+                          line)]
+    assert banner, lines[:5]
+    events = [e for e in map(parse_event, lines[banner[0]:]) if e]
+    names = [n for n, _ in events]
+    assert names.count("spp-violation") >= 6 and names[-1] == "hv-exit", lines
+    assert events[-1][1] == {"status": "0"}

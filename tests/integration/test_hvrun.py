@@ -135,24 +135,31 @@ def test_emulator_failure_leaves_nothing(tmp_path):
     assert_nothing_left(work)
 
 
-def test_missing_emulator_named_in_one_line(tmp_path):
-    # PATH holds everything but bochs-bin: hvrun must refuse before building
-    # anything and name the Debian package.
+@pytest.mark.parametrize("args,present,missing", [
+    ([], ("grub-mkrescue", "xorriso"), "bochs-bin (Debian package bochs)"),
+    (["--emu", "qemu"], (), "qemu-system-x86_64 (Debian package qemu-system-x86)"),
+    (["--emu", "qemu", "--boot", "iso"], ("qemu-system-x86_64",),
+     "grub-mkrescue (Debian package grub-common), xorriso (Debian package xorriso)"),
+])
+def test_missing_program_named_in_one_line(tmp_path, args, present, missing):
+    # PATH holds only the programs in `present`: hvrun must refuse before
+    # building or starting anything and name exactly what is missing and the
+    # Debian package it comes from.
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for tool in ("grub-mkrescue", "xorriso"):
+    for tool in present:
         real = subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True,
                               text=True).stdout.strip()
         assert real, f"{tool} is not installed (tools/install-deps)"
         os.symlink(real, bindir / tool)
     env = dict(os.environ, PATH=str(bindir), TMPDIR=str(tmp_path))
-    r = subprocess.run([sys.executable, HVRUN, "--quiet"], env=env, capture_output=True,
-                       text=True, timeout=30)
+    r = subprocess.run([sys.executable, HVRUN, "--quiet", *args], env=env,
+                       capture_output=True, text=True, timeout=30)
     assert r.returncode == STATUS_EMU_FAILED, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
-    assert "bochs-bin (Debian package bochs)" in lines[0]
-    assert "grub" not in lines[0] and "xorriso" not in lines[0]
+    assert lines[0].startswith("hvrun: cannot start ") and f"missing {missing}; " in lines[0], \
+        lines[0]
     assert [p for p in os.listdir(tmp_path) if p.startswith("hvrun.")] == []
 
 
