@@ -85,3 +85,21 @@ hc_vmcall:
 	pop	%rbx
 	movl	guest_probe_vector(%rip), %eax
 	ret
+
+/* int32_t probe_mov_cr0(uint64_t value) */
+	.globl probe_mov_cr0
+probe_mov_cr0:
+	movl	$-1, guest_probe_vector(%rip)
+1:	mov	%rdi, %cr0
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_mov_cr4(uint64_t value) */
+	.globl probe_mov_cr4
+probe_mov_cr4:
+	movl	$-1, guest_probe_vector(%rip)
+1:	mov	%rdi, %cr4
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
