@@ -363,6 +363,14 @@ static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
 	vmx_stop_guest(HV_STATUS_VMENTRY_FAIL);
 }
 
+void vmx_pin_commit(void)
+{
+	if (vmx.pin != vmx.pin_in_vmcs) {
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+		vmx.pin_in_vmcs = vmx.pin;
+	}
+}
+
 void vmx_handle_exit(struct guest_regs *r);
 
 uint64_t vmx_exit_count;
@@ -382,11 +390,16 @@ void vmx_handle_exit(struct guest_regs *r)
 
 	/* Every exit clears the valid bit of the VM-entry interruption
 	 * information (SDM Vol. 3C 25.8.3): only vmx_event_inject sets it. */
-	if (!vmx_step_exit(r, basic, idt_valid))
+	if (!vmx_step_exit(r, basic, qual, idt_valid))
 		(h ? h : vmx_exit_unhandled)(r, qual);
-	vmx_event_inject(vmx_step_active());
-	console_drain();
-	vmx_drain_update();
+	bool stepping = vmx_step_active();
+
+	vmx_event_inject(stepping);
+	/* A step lasts one guest instruction and holds the preemption timer:
+	 * the exit that ends it drains the console. */
+	if (!stepping)
+		vmx_drain_update(console_drain());
+	vmx_pin_commit();
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state

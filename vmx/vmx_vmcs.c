@@ -2,6 +2,7 @@
  * multiboot loader promises (32-bit protected mode, paging off; Multiboot
  * 0.6.96 section 3.2), SDM Vol. 3C chapter 25. */
 #include "boot/desc.h"
+#include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
@@ -74,6 +75,7 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	v->spp_hw = !!(v->proc2 & SECONDARY_EXEC_EPT_SPP);
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, v->pin);
+	v->pin_in_vmcs = v->pin;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, v->proc);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, v->proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, v->exit);
@@ -232,7 +234,8 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_bitmaps(v);
 	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x esi=0x%x)", g->entry, g->eax,
 		g->ebx, g->esi);
-	vmx_drain_update();
+	vmx_drain_update(console_pending());
+	vmx_pin_commit();
 	vmx_launch(g->eax, g->ebx, g->esi);
 	__builtin_unreachable();
 }
