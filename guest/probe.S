@@ -103,3 +103,40 @@ probe_mov_cr4:
 2:	fixup	1b, 2b
 	movl	guest_probe_vector(%rip), %eax
 	ret
+
+/* int32_t probe_xsaves(void *area, uint64_t rfbm) */
+	.globl probe_xsaves
+probe_xsaves:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xsaves64 (%rdi)
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_xrstors(const void *area, uint64_t rfbm) */
+	.globl probe_xrstors
+probe_xrstors:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xrstors64 (%rdi)
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_xsetbv(uint32_t xcr, uint64_t value) */
+	.globl probe_xsetbv
+probe_xsetbv:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%edi, %ecx
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xsetbv
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret

@@ -226,6 +226,16 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 						const struct vmx_guest_setup *g)
 {
 	(void)pool;
+	if (g->test_vmcs_poison) {
+		/* Test switch: the VMCS data (after the revision identifier
+		 * and the abort indicator, SDM Vol. 3C 25.2) is all ones, as a
+		 * previous user of the page could leave it.  The SDM gives
+		 * no field a value until VMWRITE writes it, so every field the
+		 * enabled controls use must be written here; Bochs reads the
+		 * fields from this memory, so one left out shows. */
+		pr_warn("test: VMCS region filled with 0xff before VMCLEAR");
+		memset((uint8_t *)(uintptr_t)v->vmcs_pa + 8, 0xff, 4096 - 8);
+	}
 	vmx_clear(v->vmcs_pa);
 	vmx_ptrld(v->vmcs_pa);
 	vmx_setup_controls(v, g);
