@@ -11,11 +11,17 @@
  *   kind 1: paging off, LME = 0, CR3 = pae_pdpt, then CR0.PG (+NE) in one
  *           exiting write enters PAE paging; returns the 32-bit word at
  *           linear address `probe` read through those tables.
+ *   kind 2: paging off, LME = 0 (legacy protected mode), then a far JMP
+ *           to the TSS descriptor at GDT selector 0x20 (cr_gdt[4], filled
+ *           by the caller): a hardware task switch (SDM Vol. 3A 7.3), which
+ *           always exits in VMX non-root operation (Vol. 3C 26.1.2).
+ *           Returns 0 only if the task switch did not happen.
  * Runs with interrupts off; no exception may happen in 32-bit code (the
  * IDT is the 64-bit one): a bug ends in a triple fault, not a wrong value. */
 #include "guest/cpu.h"
 
 #define GUEST_SEL_CODE32 0x18
+#define GUEST_SEL_TSS    0x20
 #define CR0_NE GUEST_BIT(5)
 
 	.text
@@ -59,7 +65,18 @@ cr_compat:
 	xor	$CR0_NE, %eax
 	mov	%eax, %cr0
 	test	%ebx, %ebx
-	jnz	cr_pae
+	jz	cr_long
+	cmp	$1, %ebx
+	je	cr_pae
+	/* kind 2: restore NE, then the task switch. */
+	mov	%cr0, %eax
+	xor	$CR0_NE, %eax
+	mov	%eax, %cr0
+	ljmp	$GUEST_SEL_TSS, $0
+	xor	%esi, %esi
+	jmp	cr_relong
+
+cr_long:
 
 	/* kind 0: IA-32e mode through one MOV to CR0. */
 	mov	$MSR_IA32_EFER, %ecx
@@ -91,6 +108,7 @@ cr_pae:
 	and	$~CR0_PG, %eax
 	mov	%eax, %cr0
 	mov	%edi, %cr3
+cr_relong:
 	mov	$MSR_IA32_EFER, %ecx
 	rdmsr
 	or	$EFER_LME, %eax
@@ -120,11 +138,13 @@ cr_back64:
 
 	.data
 	.balign 16
+	.globl cr_gdt
 cr_gdt:
 	.quad	0
 	.quad	0x00af9a000000ffff	/* GUEST_SEL_CODE64 as in boot.S */
 	.quad	0x00cf92000000ffff	/* GUEST_SEL_DATA */
 	.quad	0x00cf9a000000ffff	/* GUEST_SEL_CODE32: D=1, execute/read */
+	.quad	0			/* GUEST_SEL_TSS: written by kind 2's caller */
 cr_gdt_end:
 	.balign 8
 	.word	0

@@ -12,6 +12,13 @@
  *              flipped so it exits under spphv: NW without CD, PG without
  *              PE, PG cleared in 64-bit mode, a bit in CR0[63:32]; each must
  *              raise #GP (13) and leave CR0 as it was.
+ *   case=cd    one exiting write that changes CR0.CD (and clears NW with
+ *              it when CD was set), then one that restores CR0: CR0 must
+ *              read back what was written each time.
+ *   case=task  (hypervisor only) a far JMP to a 32-bit TSS from legacy
+ *              protected mode: a hardware task switch (Vol. 3A 7.3), which
+ *              spphv does not emulate; it must stop the guest with
+ *              `guest-task-switch`, status 116.  Returning is a failure.
  *   case=cr4   (hypervisor only: natively Bochs has VMX) the guest is told it
  *              has no VMX/SMX, so CR4.VMXE and CR4.SMXE read 0 and setting
  *              either raises #GP (Vol. 2B MOV CR, Vol. 3A 2.5). */
@@ -85,6 +92,38 @@ static uint32_t cr_case_gp(void)
 		       ? GUEST_EXIT_OK : GUEST_EXIT_FAIL;
 }
 
+static uint32_t cr_case_cd(void)
+{
+	uint64_t cr0 = cpu_read_cr0(), want = cr0 ^ CR0_NE, got, back;
+	int32_t v1, v2;
+
+	want = (cr0 & CR0_CD) ? want & ~(CR0_CD | CR0_NW) : want | CR0_CD;
+	v1 = probe_mov_cr0(want);
+	got = cpu_read_cr0();
+	v2 = probe_mov_cr0(cr0);
+	back = cpu_read_cr0();
+	con_printf("guest: cr case=cd write=%d read=%s restore=%d cr0=%s\n", v1,
+		   got == want ? "as-written" : "other", v2, back == cr0 ? "same" : "changed");
+	return v1 < 0 && v2 < 0 && got == want && back == cr0 ? GUEST_EXIT_OK : GUEST_EXIT_FAIL;
+}
+
+extern uint64_t cr_gdt[5]; /* cr_switch.S; entry 4 = selector 0x20 */
+static uint8_t cr_tss[104] __attribute__((aligned(128)));
+
+static uint32_t cr_case_task(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)cr_tss;
+
+	/* An available 32-bit TSS (type 9, present, DPL 0), limit 0x67
+	 * (Vol. 3A 7.2.2). */
+	cr_gdt[4] = 0x67 | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+		    ((base >> 24) << 56);
+	con_printf("guest: far JMP to TSS selector 0x20 now\n");
+	cr_excursion(2, 0, 0);
+	con_printf("guest: FAIL task switch returned\n");
+	return GUEST_EXIT_FAIL;
+}
+
 static uint32_t cr_case_cr4(void)
 {
 	struct cpuid_regs c = cpu_cpuid(1, 0);
@@ -124,6 +163,10 @@ uint32_t guest_mode_cr(const struct guest_boot *b)
 		return cr_case_gp();
 	if (cr_streq(c, "cr4"))
 		return cr_case_cr4();
-	con_printf("guest: FAIL mode=cr needs case=long|pae|gp|cr4\n");
+	if (cr_streq(c, "cd"))
+		return cr_case_cd();
+	if (cr_streq(c, "task"))
+		return cr_case_task();
+	con_printf("guest: FAIL mode=cr needs case=long|pae|gp|cd|cr4|task\n");
 	return GUEST_EXIT_USAGE;
 }

@@ -74,6 +74,13 @@ void vmx_cr_mov_to(unsigned cr, uint64_t val)
 		vmx_inject_exception((uint8_t)vec, true, 0);
 		return;
 	}
+	/* VM entry does not load CR0.CD and CR0.NW from the guest field nor
+	 * VM exit from the host field (SDM Vol. 3C 27.3.2.1, 28.5.1): the
+	 * processor's own bits are the guest's, as after a write that did
+	 * not exit, so an emulated write changes them there. */
+	if (cr == 0 && ((read_cr0() ^ res.cr0) & (X86_CR0_CD | X86_CR0_NW)))
+		write_cr0((read_cr0() & ~(X86_CR0_CD | X86_CR0_NW)) |
+			  (res.cr0 & (X86_CR0_CD | X86_CR0_NW)));
 	vmcs_writel(CR0_READ_SHADOW, res.cr0);
 	vmcs_writel(GUEST_CR0, (res.cr0 | cr0_fixed0) & vmx.msrs.cr0_fixed1);
 	vmcs_writel(CR4_READ_SHADOW, res.cr4);

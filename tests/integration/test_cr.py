@@ -8,7 +8,9 @@ guest enters IA-32e mode and PAE paging with such a write; what must happen
 is the SDM's (Vol. 3A 10.8.5: EFER.LMA set; 4.4.1: the PDPTEs loaded), and
 the native run is the reference.  Before vmx/vmx_cr.c the long case failed
 VM entry (104), the PAE case triple-faulted (105: PDPTEs never loaded), and
-NW-without-CD and CR0[63:32] writes were accepted instead of #GP.
+NW-without-CD and CR0[63:32] writes were accepted instead of #GP, and a
+CR0.CD change in an exiting write was lost (VM entry does not load CD/NW,
+SDM Vol. 3C 27.3.2.1).
 
 Run: /usr/bin/python3 -m pytest -q tests/integration/test_cr.py
 """
@@ -26,7 +28,7 @@ def cr_line(r, case):
     return lines[0]
 
 
-@pytest.mark.parametrize("case", ["long", "pae", "gp"])
+@pytest.mark.parametrize("case", ["long", "pae", "gp", "cd"])
 def test_cr0_write_matches_native(hvrun, case):
     args = f"mode=cr case={case}"
     native = hvrun(cpu="tigerlake", guest_args=args, timeout=TIMEOUT, extra=("--native",))
@@ -36,7 +38,8 @@ def test_cr0_write_matches_native(hvrun, case):
     assert cr_line(r, case) == cr_line(native, case)
     want = {"long": "cr case=long lma=1 cr0=same",
             "pae": "cr case=pae value=0x5a5ec0de cr0=same",
-            "gp": "cr case=gp nw=13 nope=13 pg64=13 hi=13 cr0=same"}[case]
+            "gp": "cr case=gp nw=13 nope=13 pg64=13 hi=13 cr0=same",
+            "cd": "cr case=cd write=-1 read=as-written restore=-1 cr0=same"}[case]
     assert cr_line(r, case) == want, r.log
 
 

@@ -12,6 +12,11 @@ only for IA32_XSS components and its models report none
 XSAVES exit; the poisoned run still checks every other field the controls
 use.
 
+INIT to the guest's own processor (exit reason 3) and hardware task
+switches (exit reason 9) always exit in VMX non-root operation; neither is
+emulated, each stops the run with its own record and status (115, 116)
+instead of 106 "unhandled exit", which they got before.
+
 Run: /usr/bin/python3 -m pytest -q tests/integration/test_exits.py
 """
 import pytest
@@ -40,3 +45,22 @@ def test_xsaves_xrstors_run_as_natively(hvrun, cmdline):
     assert guest_result(r, "xsaves ") == want
     if cmdline:
         assert "test: VMCS region filled with 0xff before VMCLEAR" in r.log, r.log
+
+
+def test_init_to_self_is_a_documented_stop(hvrun):
+    r = hvrun(cpu="tigerlake", guest_args="mode=init-self", timeout=TIMEOUT)
+    assert r.status == 115, r.log
+    assert r.event("guest-reset") == {"via": "init"}, r.log
+    assert "guest sent INIT to its own processor" in r.log, r.log
+    assert "unhandled VM exit" not in r.log, r.log
+    assert r.event("spp-summary"), r.log  # a stopped guest, with its summary
+
+
+def test_task_switch_is_a_documented_stop(hvrun):
+    """A far JMP to an available 32-bit TSS from legacy protected mode
+    (guest/cr_switch.S): exit qualification source 2 (JMP), selector 0x20."""
+    r = hvrun(cpu="tigerlake", guest_args="mode=cr case=task", timeout=TIMEOUT)
+    assert r.status == 116, r.log
+    assert r.event("guest-task-switch") == {"source": "jmp", "selector": "0x20"}, r.log
+    assert "unhandled VM exit" not in r.log, r.log
+    assert "guest: FAIL" not in r.log, r.log
