@@ -55,6 +55,7 @@ struct vmx_guest_setup {
 	uint16_t gdtr_limit;
 	bool want_spp_hw, want_mtf;
 	bool test_entry_fail, test_unhandled_exit;
+	bool test_vmcs_poison; /* VMCS data all ones before VMCLEAR */
 	bool test_nmi_on_violation; /* an NMI hits the hypervisor at each EPT violation */
 };
 

@@ -12,6 +12,7 @@
 #include "vmx/vmx_event.h"
 #include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_cpuid_topo.h"
+#include "vmx/vmx_cr.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
@@ -109,15 +110,6 @@ static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 	pr_err("guest triple fault: stopping the guest");
 	vmx_dump_guest_state(r);
 	vmx_stop_guest(HV_STATUS_GUEST_TRIPLE_FAULT);
-}
-
-/* The guest's own view of CR4: guest-owned bits from GUEST_CR4, host-owned
- * ones from the read shadow (SDM Vol. 3C 25.6.6). */
-static uint64_t vmx_guest_cr4(void)
-{
-	uint64_t mask = vmcs_readl(CR4_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
 static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
@@ -236,22 +228,7 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 	static const int8_t slot[16] = { 0, 1, 2, 3, -1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 
 	val = slot[gpr] < 0 ? vmcs_readl(GUEST_RSP) : regs[slot[gpr]];
-	if (cr == 0) {
-		uint64_t fixed0 = vmx.msrs.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
-
-		vmcs_writel(CR0_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR0, (val | fixed0) & vmx.msrs.cr0_fixed1);
-	} else {
-		/* The guest was told it has no VMX (and no SMX): setting VMXE or
-		 * SMXE is the #GP such a CPU raises. */
-		if (val & (X86_CR4_VMXE | X86_CR4_SMXE) || val & ~vmx.msrs.cr4_fixed1) {
-			vmx_inject_exception(X86_VEC_GP, true, 0);
-			return;
-		}
-		vmcs_writel(CR4_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR4, val | vmx.msrs.cr4_fixed0);
-	}
-	vmx_skip_instruction();
+	vmx_cr_mov_to(cr, val);
 }
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
