@@ -422,6 +422,56 @@ static void tp_check_debug(void)
 	tp_set_dr(0, 0, 0x400);
 }
 
+/* Instructions that exit under spphv (CPUID, IN from the trapped COM1,
+ * RDMSR of IA32_APIC_BASE, XSETBV) and are completed by the hypervisor:
+ * with TF set the single-step trap must follow each (SDM Vol. 3B 18.3.1.4,
+ * DR6.BS); with instruction breakpoints on it and on the next instruction,
+ * both must fire: the first's #DB returns with RF = 1, which suppresses the
+ * breakpoint on the instruction once, and the processor clears RF when the
+ * instruction completes (Vol. 3B 18.3.1.1), so the second fires. */
+static const char *tp_rip_name(uint64_t rip, const char *insn, const char *next)
+{
+	return rip == (uint64_t)(uintptr_t)insn ? "insn" : rip == (uint64_t)(uintptr_t)next ? "next"
+											  : "other";
+}
+
+static void tp_db_exiting(const char *name, void (*fn)(uint64_t), const char *insn,
+			  const char *next)
+{
+	tp_db_count = 0;
+	tp_db_keep = 0;
+	fn(1);
+	con_printf("guest: tp db step-over-%s count=%u dr6=0x%lx rip=%s\n", name, tp_db_count,
+		   tp_db_dr6s[0], tp_rip_name(tp_db_rips[0], insn, next));
+	tp_db_count = 0;
+	tp_db_dr6s[0] = tp_db_dr6s[1] = tp_db_rips[0] = tp_db_rips[1] = 0;
+	tp_db_keep = 1;
+	/* L0, L1: execute breakpoints, 1 byte (R/W and LEN 00). */
+	tp_set_dr((uint64_t)(uintptr_t)insn, (uint64_t)(uintptr_t)next, 0x405);
+	fn(0);
+	tp_set_dr(0, 0, 0x400);
+	tp_db_keep = 0;
+	con_printf("guest: tp db breakpoints-%s count=%u dr6=0x%lx,0x%lx rip=%s,%s\n", name,
+		   tp_db_count, tp_db_dr6s[0], tp_db_dr6s[1],
+		   tp_rip_name(tp_db_rips[0], insn, next), tp_rip_name(tp_db_rips[1], insn, next));
+}
+
+static void tp_check_debug_exits(void)
+{
+	uint64_t cr4 = cpu_read_cr4(), xcr0 = 0;
+
+	tp_db_exiting("cpuid", tp_x_cpuid, tp_x_cpuid_insn, tp_x_cpuid_next);
+	tp_db_exiting("in", tp_x_in, tp_x_in_insn, tp_x_in_next);
+	tp_db_exiting("rdmsr", tp_x_rdmsr, tp_x_rdmsr_insn, tp_x_rdmsr_next);
+	if ((cpu_cpuid(1, 0).ecx >> 26) & 1) {
+		tp_write_cr4(cr4 | CR4_OSXSAVE);
+		tp_xgetbv(0, &xcr0);
+		tp_db_exiting("xsetbv", tp_x_xsetbv, tp_x_xsetbv_insn, tp_x_xsetbv_next);
+		tp_xsetbv(0, xcr0);
+		tp_write_cr4(cr4);
+	}
+}
+
 uint32_t guest_mode_transparency(const struct guest_boot *b)
 {
 	tp_idt_init();
@@ -432,6 +482,7 @@ uint32_t guest_mode_transparency(const struct guest_boot *b)
 	tp_check_smep_smap();
 	tp_check_exceptions();
 	tp_check_debug();
+	tp_check_debug_exits();
 	tp_check_sys();
 	tp_check_user();
 	tp_check_msrs();

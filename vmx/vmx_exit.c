@@ -40,9 +40,17 @@ void vmx_skip_instruction(void)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* The processor clears RF once an instruction completes (SDM Vol. 3B
+	 * 18.3.1.1); one completed here must too, or an instruction breakpoint
+	 * on the next instruction, RF's one-instruction suppression over, is
+	 * lost (the guest returned from a #DB for this one with RF = 1). */
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+
+	if (rflags & X86_RFLAGS_RF)
+		vmcs_writel(GUEST_RFLAGS, rflags & ~X86_RFLAGS_RF);
 	/* The emulated instruction completed with TF = 1: the single-step trap
 	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
-	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
+	if (rflags & X86_RFLAGS_TF)
 		vmx_event_queue_db(X86_DR6_BS);
 }
 
