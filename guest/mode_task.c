@@ -29,7 +29,10 @@ extern uint64_t task_gdt[11];
 uint64_t task_idt[32] __attribute__((aligned(8)));
 uint32_t task_res[80];
 uint32_t task_tss_a[TASK_TSS_WORDS] __attribute__((aligned(128)));
-uint32_t task_tss_b[TASK_TSS_WORDS] __attribute__((aligned(128)));
+static uint32_t task_tss_b_own[TASK_TSS_WORDS] __attribute__((aligned(128)));
+/* B's TSS; tss-b=ADDR puts it elsewhere (on a protected sub-page, say). */
+uint32_t *task_tss_b_ptr = task_tss_b_own;
+#define task_tss_b task_tss_b_ptr
 uint32_t task_tss_c[TASK_TSS_WORDS] __attribute__((aligned(128)));
 uint32_t task_tss_d[TASK_TSS_WORDS] __attribute__((aligned(128)));
 uint32_t task_tss_e[TASK_TSS_WORDS] __attribute__((aligned(128)));
@@ -85,10 +88,16 @@ uint32_t guest_mode_task(const struct guest_boot *b)
 				  task_tss_d, task_tss_e, task_tss_f };
 	void (*entry[TASK_N])(void) = { 0, task_b, task_c, task_d, task_e, task_f };
 	uint32_t cr3, *r = task_res;
-	uint64_t cr3_64;
+	uint64_t cr3_64, at = 0;
 	unsigned fails = 0;
 
-	(void)b;
+	if (boot_arg_u64(b, "tss-b", &at) == BOOT_ARG_BAD || at > 0xffffffffull - 4096 || (at & 127)) {
+		con_printf("guest: FAIL bad argument tss-b\n");
+		return GUEST_EXIT_USAGE;
+	}
+	if (at)
+		task_tss_b_ptr = (uint32_t *)(uintptr_t)at;
+	tss[1] = task_tss_b_ptr;
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3_64));
 	cr3 = (uint32_t)cr3_64;
 	for (unsigned i = 0; i < TASK_N; i++) {

@@ -153,7 +153,8 @@ task_b:
 	ljmp	$SEL_A, $0
 	FLAGS(32)
 	STR(33)
-	movzwl	task_tss_b, %eax
+	mov	task_tss_b_ptr, %eax	/* low half of a pointer below 4 GiB */
+	movzwl	(%eax), %eax
 	mov	%eax, R(34)
 	iret
 	ud2

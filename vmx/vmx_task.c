@@ -190,9 +190,6 @@ void vmx_exit_task_switch(struct guest_regs *r, uint64_t qual)
 		vmx_task_stop(r, qual, "ia32e-mode"); /* #GP without an exit (25.4.2) */
 	if (src == VMX_TASK_GATE && !via_event)
 		vmx_task_stop(r, qual, "task-gate-without-event");
-	if ((old_ar & VMX_AR_UNUSABLE) || (old_ar & VMX_AR_TYPE_MASK) != VMX_DESC_TSS32_BUSY ||
-	    vmcs_read32(GUEST_TR_LIMIT) < VMX_TASK_TSS32_SIZE - 1)
-		vmx_task_stop(r, qual, "old-task-not-32-bit-tss");
 
 	/* Steps 1-3 of SDM Vol. 3A 7.3: nothing is changed if they fault. */
 	if (!(sel & TASK_SEL_TI) && !vmx_task_desc(sel, &raw, &in_table))
@@ -207,6 +204,10 @@ void vmx_exit_task_switch(struct guest_regs *r, uint64_t qual)
 		vmx_event_queue_exception((uint8_t)f.vector, true, f.error);
 		return;
 	}
+	/* The state is saved into the current TSS, which must be a 32-bit one. */
+	if ((old_ar & VMX_AR_UNUSABLE) || (old_ar & VMX_AR_TYPE_MASK) != VMX_DESC_TSS32_BUSY ||
+	    vmcs_read32(GUEST_TR_LIMIT) < VMX_TASK_TSS32_SIZE - 1)
+		vmx_task_stop(r, qual, "old-task-not-32-bit-tss");
 	vmx_desc_unpack(raw, &d);
 	if (!vmx_task_mem(old_base, old_b, sizeof(old_b), false) ||
 	    !vmx_task_mem(d.base, new_b, sizeof(new_b), false))
