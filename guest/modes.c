@@ -133,6 +133,7 @@ uint32_t guest_mode_cr(const struct guest_boot *b); /* guest/mode_cr.c */
 uint32_t guest_mode_xsaves(const struct guest_boot *b); /* guest/mode_xsaves.c */
 uint32_t guest_mode_init_self(const struct guest_boot *b); /* guest/mode_init.c */
 uint32_t guest_mode_task(const struct guest_boot *b); /* guest/mode_task.c */
+uint32_t guest_mode_transparency(const struct guest_boot *b); /* guest/mode_transparency.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -167,6 +168,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "xsaves", guest_mode_xsaves },
 	{ "init-self", guest_mode_init_self },
 	{ "task", guest_mode_task },
+	{ "transparency", guest_mode_transparency },
 };
 
 static bool str_eq(const char *a, const char *b)
