@@ -60,3 +60,13 @@ def test_task_state_write_onto_protected_subpage_is_refused(hvrun, spp):
     assert r.status == 116, r.log
     assert r.event("guest-task-switch") == {"source": "jmp", "selector": "0x20",
                                             "reason": "tss-write-refused"}, r.log
+
+
+def test_task_switches_match_native_on_icelake(hvrun):
+    args = dict(cpu="corei7_icelake_u", guest_args="mode=task", timeout=TIMEOUT)
+    native = hvrun(extra=("--native",), **args)
+    assert native.status == 120, native.log
+    r = hvrun(**args)
+    assert r.status == 0, r.log
+    assert len(task_lines(r)) == 10, r.log
+    assert task_lines(r) == task_lines(native)
