@@ -49,8 +49,10 @@ tp_land_\vector:
 	tp_land 0, 0
 	tp_land 3, 0
 	tp_land 6, 0
+	tp_land 11, 1
 	tp_land 13, 1
 	tp_land 14, 1
+	tp_land 17, 1
 
 tp_land_common:
 	pop	%rax
@@ -65,6 +67,10 @@ tp_land_common:
 	mov	%rax, tp_exc_rflags(%rip)
 	mov	%cr2, %rax
 	mov	%rax, tp_exc_cr2(%rip)
+	/* From CPL 3 the CPU loaded SS with a null selector (SDM Vol. 3A
+	 * 6.14.4): back to the kernel's. */
+	mov	$0x10, %eax
+	mov	%eax, %ss
 	mov	tp_try_rsp(%rip), %rsp
 	mov	tp_exc_vector(%rip), %eax
 	jmp	tp_try_out
@@ -197,6 +203,92 @@ tp_do_xsetbv:
 tp_do_mov_cr4:
 	mov	%rdi, %cr4
 	ret
+
+/* int32_t tp_user_try(void (*fn)(void), uint64_t user_rsp, uint64_t
+ * rflags): IRET to fn at CPL 3 (CS 0x2b, SS 0x23, the given RSP and
+ * RFLAGS).  fn ends with a jump to tp_u_done, whose UD2 brings it back
+ * through tp_land_6 with RIP = tp_u_done; anything else it raises lands
+ * the same way.  Exceptions from CPL 3 switch to the TSS's RSP0. */
+	.globl tp_user_try
+tp_user_try:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	sub	$8, %rsp
+	mov	%rsp, tp_try_rsp(%rip)
+	pushq	$0x23
+	push	%rsi
+	push	%rdx
+	pushq	$0x2b
+	push	%rdi
+	iretq
+
+/* The CPL-3 snippets for tp_user_try. */
+	.globl tp_u_done
+tp_u_done:
+	ud2
+
+	.globl tp_u_sgdt, tp_u_sidt, tp_u_smsw, tp_u_str, tp_u_hlt, tp_u_mov_cr0
+	.globl tp_u_rdmsr, tp_u_cli, tp_u_in, tp_u_rdtsc, tp_u_int3, tp_u_int80
+	.globl tp_u_pf_super, tp_u_pf_super_write, tp_u_pf_unmapped, tp_u_ac
+	.globl tp_u_nothing
+tp_u_nothing:
+	jmp	tp_u_done
+tp_u_sgdt:
+	sgdt	-16(%rsp)
+	jmp	tp_u_done
+tp_u_sidt:
+	sidt	-16(%rsp)
+	jmp	tp_u_done
+tp_u_smsw:
+	smsw	%eax
+	jmp	tp_u_done
+tp_u_str:
+	str	%eax
+	jmp	tp_u_done
+tp_u_hlt:
+	hlt
+	jmp	tp_u_done
+tp_u_mov_cr0:
+	mov	%cr0, %rax
+	jmp	tp_u_done
+tp_u_rdmsr:
+	mov	$0x10, %ecx
+	rdmsr
+	jmp	tp_u_done
+tp_u_cli:
+	cli
+	jmp	tp_u_done
+tp_u_in:
+	inb	$0x80, %al
+	jmp	tp_u_done
+tp_u_rdtsc:
+	rdtsc
+	jmp	tp_u_done
+tp_u_int3:
+	int3
+	jmp	tp_u_done
+tp_u_int80:
+	int	$0x80
+	jmp	tp_u_done
+tp_u_pf_super:				/* a supervisor page: 0x600000 */
+	mov	$0x600000, %eax
+	mov	(%rax), %eax
+	jmp	tp_u_done
+tp_u_pf_super_write:
+	mov	$0x600000, %eax
+	movl	$0, (%rax)
+	jmp	tp_u_done
+tp_u_pf_unmapped:
+	movabs	$0x100000000, %rax
+	mov	(%rax), %eax
+	jmp	tp_u_done
+tp_u_ac:				/* misaligned with CR0.AM and RFLAGS.AC */
+	mov	-15(%rsp), %eax
+	jmp	tp_u_done
 
 /* RDMSR / WRMSR: the MSR in RDI, the value in tp_msr_value. */
 	.globl tp_do_rdmsr, tp_do_wrmsr

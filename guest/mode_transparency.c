@@ -8,7 +8,8 @@
  * This file: CPUID, XCR0 / XSETBV, CR4 features (OSXSAVE, OSPKE, PCID,
  * SMEP, SMAP, UMIP), exceptions and their frames, debug exceptions.
  * guest/mode_transparency_sys.c: SYSCALL / SYSENTER, MSRs, the TSC, the
- * local APIC timer and the PIT, the memory map. */
+ * local APIC timer and the PIT, the memory map.
+ * guest/mode_transparency_user.c: instructions and exceptions at CPL 3. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,6 +67,8 @@ static void tp_idt_init(void)
 	tp_set_gate(EXC_UD, tp_land_6);
 	tp_set_gate(EXC_GP, tp_land_13);
 	tp_set_gate(EXC_PF, tp_land_14);
+	tp_set_gate(11, tp_land_11);
+	tp_set_gate(17, tp_land_17);
 	__asm__ volatile("lidt %0" : : "m"(next) : "memory");
 }
 
@@ -430,6 +433,7 @@ uint32_t guest_mode_transparency(const struct guest_boot *b)
 	tp_check_exceptions();
 	tp_check_debug();
 	tp_check_sys();
+	tp_check_user();
 	tp_check_msrs();
 	tp_check_tsc();
 	tp_check_timers();

@@ -23,7 +23,8 @@
 
 /* guest/mode_transparency.S */
 int32_t tp_try(void (*fn)(uint64_t), uint64_t arg);
-void tp_land_0(void), tp_land_3(void), tp_land_6(void), tp_land_13(void), tp_land_14(void);
+void tp_land_0(void), tp_land_3(void), tp_land_6(void), tp_land_11(void), tp_land_13(void);
+void tp_land_14(void), tp_land_17(void);
 void tp_db_stub(void), tp_lapic_timer_stub(void), tp_pit_stub(void);
 void tp_do_gp_sel(uint64_t), tp_do_gp_noncanon(uint64_t), tp_do_pf_read(uint64_t);
 void tp_do_pf_write(uint64_t), tp_do_ud(uint64_t), tp_do_de(uint64_t), tp_do_bp(uint64_t);
@@ -54,5 +55,8 @@ void tp_check_msrs(void);
 void tp_check_tsc(void);
 void tp_check_timers(void);
 void tp_check_mmap(const struct guest_boot *b);
+
+/* guest/mode_transparency_user.c: CPL 3. */
+void tp_check_user(void);
 
 #endif

@@ -2,6 +2,7 @@
 (guest/mode_transparency*.c) prints one line per check of what an OS sees
 of the processor -- CPUID, XCR0 and XSETBV, CR4 features, exception frames,
 debug exceptions and DR6, SYSCALL / SYSENTER round trips through CPL 3,
+instructions and exceptions at CPL 3 (UMIP, IOPL, CR4.TSD, #PF U/S, #AC),
 MSRs, the TSC, the local APIC timer and the PIT, the memory map.  It is
 booted natively by GRUB in the same Bochs machine (tools/hvrun --native) and
 under spphv (hardware SPP, software SPP, and a second CPU model), and the
@@ -222,7 +223,8 @@ def test_native_run_exercises_the_checks(hvrun):
     """The reference itself: the checks ran and saw what the SDM says, so a
     comparison of two equally broken runs cannot pass (values from the SDM:
     error codes Vol. 3A 6.15, DR6 Vol. 3B 18.2.3, SYSRET / SYSEXIT
-    selectors Vol. 2B)."""
+    selectors Vol. 2B, UMIP Vol. 3A 2.5, IOPL Vol. 1 19.5, INT n through a
+    DPL-0 gate Vol. 3A 6.12.1.1)."""
     other = tp_output(run_native(hvrun, "tigerlake"))["other"]
     want = [
         "tp xsetbv x87sse=-1 nox87=13 avx-nosse=13 bit63=13 xcr1=13 all=-1 xcr0=0x2e7 get0=-1",
@@ -237,6 +239,13 @@ def test_native_run_exercises_the_checks(hvrun):
         "tp tsc-adjust read=-1 write=-1 readback=written jump=step back=restored",
         "tp lapic-timer fired=1 once=1 counting=1 expired-count=0 lvt=0x40",
         "tp pit-irq0 ticks-at-least-3=1 vector=0x20",
+        "tp user umip-sgdt vector=13 err=0x0 rip=first cs=0x2b",
+        "tp user in vector=13 err=0x0 rip=first cs=0x2b",
+        "tp user in-iopl3 none",
+        "tp user rdtsc-tsd vector=13 err=0x0 rip=first cs=0x2b",
+        "tp user int3 vector=13 err=0x1a rip=first cs=0x2b",
+        "tp user pf-supervisor-write vector=14 err=0x7 rip=other cs=0x2b cr2=0x600000",
+        "tp user ac vector=17 err=0x0 rip=first cs=0x2b",
     ]
     missing = [w for w in want if w not in other]
     assert not missing, "\n".join(missing) + "\n" + "\n".join(other)
