@@ -118,9 +118,11 @@ def phys(nat, sym):
 def boot_linux(hvrun, **kw):
     t0 = time.monotonic()
     kw.setdefault("config", PLAIN_CONF)
+    extra = kw.pop("extra", [])
     r = hvrun(cpu="tigerlake", guest=KERNELS[-1], guest_args=ARGS, timeout=LINUX_TIMEOUT,
-              extra=["--initrd", INITRAMFS, *kw.pop("extra", [])], **kw)
-    print(f"\nlinux boot {kw}: {time.monotonic() - t0:.0f} s wall, status {r.status}")
+              extra=["--initrd", INITRAMFS, *extra], **kw)
+    print(f"\nlinux boot {kw} {' '.join(extra)}: {time.monotonic() - t0:.0f} s wall, "
+          f"status {r.status}")
     return r
 
 
