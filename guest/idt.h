@@ -58,6 +58,11 @@ int32_t probe_vmxon(uint64_t region_pa);
 int32_t probe_vmread(uint64_t field, uint64_t *value);
 int32_t probe_rdmsr(uint32_t msr, uint64_t *value);
 int32_t probe_wrmsr(uint32_t msr, uint64_t value);
+int32_t probe_mov_cr0(uint64_t value);
+int32_t probe_mov_cr4(uint64_t value);
+int32_t probe_xsaves(void *area, uint64_t rfbm);
+int32_t probe_xrstors(const void *area, uint64_t rfbm);
+int32_t probe_xsetbv(uint32_t xcr, uint64_t value);
 #endif
 
 #endif

@@ -129,6 +129,9 @@ uint32_t guest_mode_reset_cf9(const struct guest_boot *b); /* guest/mode_power.c
 uint32_t guest_mode_reset_kbd(const struct guest_boot *b);
 uint32_t guest_mode_poweroff_s5(const struct guest_boot *b);
 uint32_t guest_mode_pci_id(const struct guest_boot *b);
+uint32_t guest_mode_cr(const struct guest_boot *b); /* guest/mode_cr.c */
+uint32_t guest_mode_xsaves(const struct guest_boot *b); /* guest/mode_xsaves.c */
+uint32_t guest_mode_init_self(const struct guest_boot *b); /* guest/mode_init.c */
 
 static const struct guest_mode guest_modes[] = {
 	{ "demo", guest_mode_demo },
@@ -159,6 +162,9 @@ static const struct guest_mode guest_modes[] = {
 	{ "reset-kbd", guest_mode_reset_kbd },
 	{ "poweroff-s5", guest_mode_poweroff_s5 },
 	{ "pci-id", guest_mode_pci_id },
+	{ "cr", guest_mode_cr },
+	{ "xsaves", guest_mode_xsaves },
+	{ "init-self", guest_mode_init_self },
 };
 
 static bool str_eq(const char *a, const char *b)

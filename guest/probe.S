@@ -85,3 +85,58 @@ hc_vmcall:
 	pop	%rbx
 	movl	guest_probe_vector(%rip), %eax
 	ret
+
+/* int32_t probe_mov_cr0(uint64_t value) */
+	.globl probe_mov_cr0
+probe_mov_cr0:
+	movl	$-1, guest_probe_vector(%rip)
+1:	mov	%rdi, %cr0
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_mov_cr4(uint64_t value) */
+	.globl probe_mov_cr4
+probe_mov_cr4:
+	movl	$-1, guest_probe_vector(%rip)
+1:	mov	%rdi, %cr4
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_xsaves(void *area, uint64_t rfbm) */
+	.globl probe_xsaves
+probe_xsaves:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xsaves64 (%rdi)
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_xrstors(const void *area, uint64_t rfbm) */
+	.globl probe_xrstors
+probe_xrstors:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xrstors64 (%rdi)
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret
+
+/* int32_t probe_xsetbv(uint32_t xcr, uint64_t value) */
+	.globl probe_xsetbv
+probe_xsetbv:
+	movl	$-1, guest_probe_vector(%rip)
+	mov	%edi, %ecx
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+1:	xsetbv
+2:	fixup	1b, 2b
+	movl	guest_probe_vector(%rip), %eax
+	ret

@@ -146,26 +146,38 @@ static void console_send(uint32_t room)
 	}
 }
 
-void console_drain(void)
+static __attribute__((noinline)) uint32_t console_drain_send(void);
+
+uint32_t console_drain(void)
 {
-	uint32_t room;
+	uint32_t used;
 
 	if (!console_uart.present) {
 		/* Nothing to send to: the ring must not keep old bytes. */
 		logring_consume(&console_ring, logring_used(&console_ring));
-		return;
+		return 0;
 	}
-	if (!logring_used(&console_ring) && !console_ring.dropped)
-		return;
+	used = logring_used(&console_ring);
+	if (!used && !console_ring.dropped)
+		return 0;
+	/* Runs after every VM exit: while the FIFO is still sending what it
+	 * was given last time, not even the UART is asked. */
 	if (console_fifo_ticks && rdtsc() < console_busy_until)
-		return;
-	room = uart_tx_room(&console_uart);
+		return used;
+	return console_drain_send();
+}
+
+static uint32_t console_drain_send(void)
+{
+	uint32_t room = uart_tx_room(&console_uart);
+
 	if (room) {
 		console_send(room);
 		if (console_fifo_ticks)
 			console_busy_until = rdtsc() + console_fifo_ticks;
 	}
 	logring_note_drops(&console_ring);
+	return logring_used(&console_ring);
 }
 
 /* Hands the UART one more byte, waiting (bounded) for it. */

@@ -35,8 +35,9 @@ void console_write_line(const char *s, uint32_t len);
  * then reported by a log-dropped record): never waits.  For records the
  * guest can cause at a high rate (spp-violation). */
 void console_write_line_lossy(const char *s, uint32_t len);
-/* Sends what the UART takes now without waiting. */
-void console_drain(void);
+/* Sends what the UART takes now without waiting; returns the bytes still
+ * waiting in the ring (what console_pending would say). */
+uint32_t console_drain(void);
 /* Bytes still waiting in the ring. */
 uint32_t console_pending(void);
 /* Waits (bounded) until everything queued has been handed to the UART. */

@@ -19,11 +19,6 @@ void logring_set_resume(struct logring *r, uint32_t bytes)
 	r->resume_free = bytes < r->size ? bytes : r->size;
 }
 
-uint32_t logring_used(const struct logring *r)
-{
-	return (uint32_t)(r->head - r->tail);
-}
-
 uint32_t logring_free(const struct logring *r)
 {
 	return r->size - logring_used(r);

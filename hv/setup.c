@@ -242,6 +242,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 		"protected paging structures are NOT checked");
 	g.test_entry_fail = cmdline_get(hv.boot.cmdline, "test-entry-fail", NULL, 0);
 	g.test_unhandled_exit = cmdline_get(hv.boot.cmdline, "test-unhandled-exit", NULL, 0);
+	g.test_vmcs_poison = cmdline_get(hv.boot.cmdline, "test-vmcs-poison", NULL, 0);
 	g.test_nmi_on_violation = cmdline_get(hv.boot.cmdline, "test-nmi-on-violation", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;
 	smp_park_aps(&vmx, &hv.pool);

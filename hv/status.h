@@ -22,5 +22,7 @@
 #define HV_STATUS_PLATFORM_UNSAFE    112 /* SMRAM cannot be locked and protection is on */
 #define HV_STATUS_SMP                113 /* processors do not match the MADT; guest not launched */
 #define HV_STATUS_GUEST_RESET        114 /* guest reset the machine (0xCF9, 0x64, ACPI reset register) */
+#define HV_STATUS_GUEST_INIT         115 /* guest sent INIT to its own processor */
+#define HV_STATUS_GUEST_TASK_SWITCH  116 /* guest hardware task switch (not emulated) */
 
 #endif

@@ -33,7 +33,12 @@
 
 static bool spp_rate_allows(void)
 {
-	uint64_t now = rdtsc(), cap = (uint64_t)hv.config.log_rate * spp.tsc_hz;
+	uint64_t now, cap;
+
+	if (!hv.config.log_rate)
+		return false; /* log-rate 0/s: counted, never printed */
+	now = rdtsc();
+	cap = (uint64_t)hv.config.log_rate * spp.tsc_hz;
 
 	/* Token bucket in units of 1/tsc_hz lines: refills log_rate lines per
 	 * second of TSC time, holds at most one second's worth. */
@@ -168,8 +173,10 @@ bool spp_handle_ept_violation(struct guest_regs *r, uint64_t gpa, uint64_t qual)
 
 		spp_subpage_copy(w->saved + off, (const uint8_t *)(uintptr_t)w->gpa + off);
 	}
+	/* Write permission is only added: no INVEPT needed, the EPT violation
+	 * itself invalidated the mappings used for this guest-physical address
+	 * (SDM Vol. 3C 29.4.3.1). */
 	spp_lift(w, true);
-	spp_invept();
 	vmx_step_open();
 	return true;
 }

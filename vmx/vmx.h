@@ -22,12 +22,20 @@ struct vmx_cpu {
 	struct vmx_caps caps;
 	uint64_t vmxon_pa, vmcs_pa, msr_bitmap_pa, io_bitmap_pa[2];
 	uint32_t pin, proc, proc2, exit, entry; /* controls in force */
+	/* The pin-based controls the VMCS holds.  Exit handling changes only
+	 * `pin`; vmx_handle_exit writes it once, before the next entry, when
+	 * the two differ (a step, the event retry and the console drain all
+	 * touch the preemption-timer and event bits on the same exit). */
+	uint32_t pin_in_vmcs;
 	uint16_t console_port;                  /* guest writes to it are trapped */
 	bool spp_hw;                            /* EPT_SPP control is set */
 	bool test_nmi_on_violation;             /* test switch (docs/hvrun.md) */
 };
 
 extern struct vmx_cpu vmx;
+
+/* Writes vmx.pin to the VMCS if it changed (vmx_cpu.pin_in_vmcs). */
+void vmx_pin_commit(void);
 
 /* Reads the capability MSRs (only those that exist) and decodes them. */
 void vmx_probe(struct vmx_cpu *v);
@@ -47,6 +55,7 @@ struct vmx_guest_setup {
 	uint16_t gdtr_limit;
 	bool want_spp_hw, want_mtf;
 	bool test_entry_fail, test_unhandled_exit;
+	bool test_vmcs_poison; /* VMCS data all ones before VMCLEAR */
 	bool test_nmi_on_violation; /* an NMI hits the hypervisor at each EPT violation */
 };
 
@@ -92,7 +101,7 @@ extern const struct vmx_client *vmx_client;
 bool vmx_step_open(void);
 bool vmx_step_active(void);
 /* At each exit: true when the step consumed the exit. */
-bool vmx_step_exit(struct guest_regs *r, uint32_t basic_reason, bool idt_valid);
+bool vmx_step_exit(struct guest_regs *r, uint32_t basic_reason, uint64_t qual, bool idt_valid);
 
 /* Exit handlers: called from vmx_handle_exit by basic exit reason. */
 typedef void (*vmx_exit_handler)(struct guest_regs *r, uint64_t qual);

@@ -28,10 +28,10 @@ static uint32_t vmx_drain_timer_value(void)
 	return vmx_drain_period;
 }
 
-void vmx_drain_update(void)
+void vmx_drain_update(uint32_t pending)
 {
 	uint32_t period = vmx_drain_timer_value(); /* computed once */
-	bool want = vmx.caps.preemption_timer && console_pending();
+	bool want = vmx.caps.preemption_timer && pending;
 	bool on = vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 
 	/* The event layer holds the timer for a step or an NMI retry
@@ -39,14 +39,14 @@ void vmx_drain_update(void)
 	if (want == on || vmx_event_timer_owned() || vmx_step_active())
 		return;
 	/* Without the "save VMX-preemption timer value" exit control the field
-	 * keeps this value, loaded again at every entry (SDM Vol. 3C 26.5.1). */
+	 * keeps this value, loaded again at every entry (SDM Vol. 3C 26.5.1).
+	 * The pin control itself is written at the end of the exit. */
 	if (want) {
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, period);
 		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
-	}
-	else
+	} else {
 		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+	}
 }
 
 void vmx_exit_drain(struct guest_regs *r, uint64_t qual)

@@ -43,16 +43,14 @@ bool vmx_event_timer_owned(void)
 
 void vmx_event_timer(bool on, uint32_t value)
 {
-	uint32_t pin = on ? vmx.pin | PIN_BASED_VMX_PREEMPTION_TIMER
-			  : vmx.pin & ~PIN_BASED_VMX_PREEMPTION_TIMER;
-
 	vmx_ev_timer_owned = on;
-	if (on)
+	if (on) {
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, value);
-	if (pin != vmx.pin) {
-		vmx.pin = pin;
-		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	} else {
+		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 	}
+	/* The VMCS gets vmx.pin at the end of the exit (vmx_handle_exit). */
 }
 
 static bool vmx_event_is_soft(uint32_t info)
@@ -186,12 +184,19 @@ static void vmx_event_write(uint32_t info, uint32_t error, uint32_t len)
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
 }
 
+static __attribute__((noinline)) void vmx_event_inject_queued(bool hold);
+
 void vmx_event_inject(bool hold)
 {
-	/* The common exit queues nothing: no VMCS access at all. */
-	if (!hv_nmi_pending && !vmx_ev.nmi && !(vmx_ev.info & INTR_INFO_VALID) &&
-	    !vmx_ev.timer_for_retry)
-		return;
+	/* The common exit queues nothing: no VMCS access at all, and no
+	 * register saved for the rest. */
+	if (hv_nmi_pending || vmx_ev.nmi || (vmx_ev.info & INTR_INFO_VALID) ||
+	    vmx_ev.timer_for_retry)
+		vmx_event_inject_queued(hold);
+}
+
+static void vmx_event_inject_queued(bool hold)
+{
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
 	bool wait = false;

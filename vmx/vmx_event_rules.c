@@ -133,9 +133,11 @@ struct vmx_step_out vmx_step_machine_exit(struct vmx_step_machine *m, enum vmx_s
 		return o;
 	m->state = VMX_STEP_IDLE;
 	/* The TF the step set comes off; a single-step trap it left pending
-	 * (MTF exit first) is the guest's only if the guest had TF set. */
+	 * (MTF exit first) is the guest's only if the guest had TF set.  When
+	 * the exit is that trap, nothing of it is left pending (the #DB is the
+	 * exit itself, SDM Vol. 3C 28.1): the field need not be read. */
 	o.restore_tf = insn;
-	o.clear_pending_bs = insn && !m->guest_tf;
+	o.clear_pending_bs = insn && !m->guest_tf && e != VMX_STEP_EXIT_DB_TRAP;
 	switch (e) {
 	case VMX_STEP_EXIT_MTF:
 	case VMX_STEP_EXIT_TIMER:

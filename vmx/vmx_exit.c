@@ -12,6 +12,7 @@
 #include "vmx/vmx_event.h"
 #include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_cpuid_topo.h"
+#include "vmx/vmx_cr.h"
 #include "vmx/vmx_drain.h"
 #include "vmx/vmx_io.h"
 #include "vmx/vmx_msr.h"
@@ -101,6 +102,32 @@ static void vmx_exit_unhandled(struct guest_regs *r, uint64_t qual)
 	vmx_stop_guest(HV_STATUS_UNHANDLED_EXIT);
 }
 
+static void vmx_exit_init(struct guest_regs *r, uint64_t qual)
+{
+	(void)r;
+	(void)qual;
+	vmx_power_init_signal();
+}
+
+/* A hardware task switch (SDM Vol. 3A 7.3) always exits in VMX non-root
+ * operation (Vol. 3C 26.1.2) and is not emulated: the run stops with a
+ * record naming its source (exit qualification bits 31:30, Vol. 3C table
+ * 28-2) and the TSS selector (bits 15:0).  Only 32-bit guests can do this;
+ * in IA-32e mode the same instructions raise #GP without an exit. */
+static void vmx_exit_task_switch(struct guest_regs *r, uint64_t qual)
+{
+	static const char *const source[4] = { "call", "iret", "jmp", "task-gate" };
+	const char *src = source[(qual >> 30) & 3];
+	unsigned sel = (unsigned)(qual & 0xffff);
+
+	console_guest_flush();
+	log_event("guest-task-switch source=%s selector=0x%x", src, sel);
+	pr_err("guest task switch (%s to TSS selector 0x%x): hardware task switching is not "
+	       "emulated; stopping the guest", src, sel);
+	vmx_dump_guest_state(r);
+	vmx_stop_guest(HV_STATUS_GUEST_TASK_SWITCH);
+}
+
 static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 {
 	(void)qual;
@@ -109,15 +136,6 @@ static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
 	pr_err("guest triple fault: stopping the guest");
 	vmx_dump_guest_state(r);
 	vmx_stop_guest(HV_STATUS_GUEST_TRIPLE_FAULT);
-}
-
-/* The guest's own view of CR4: guest-owned bits from GUEST_CR4, host-owned
- * ones from the read shadow (SDM Vol. 3C 25.6.6). */
-static uint64_t vmx_guest_cr4(void)
-{
-	uint64_t mask = vmcs_readl(CR4_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
 static void vmx_exit_cpuid(struct guest_regs *r, uint64_t qual)
@@ -236,22 +254,7 @@ static void vmx_exit_cr_access(struct guest_regs *r, uint64_t qual)
 	static const int8_t slot[16] = { 0, 1, 2, 3, -1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 
 	val = slot[gpr] < 0 ? vmcs_readl(GUEST_RSP) : regs[slot[gpr]];
-	if (cr == 0) {
-		uint64_t fixed0 = vmx.msrs.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
-
-		vmcs_writel(CR0_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR0, (val | fixed0) & vmx.msrs.cr0_fixed1);
-	} else {
-		/* The guest was told it has no VMX (and no SMX): setting VMXE or
-		 * SMXE is the #GP such a CPU raises. */
-		if (val & (X86_CR4_VMXE | X86_CR4_SMXE) || val & ~vmx.msrs.cr4_fixed1) {
-			vmx_inject_exception(X86_VEC_GP, true, 0);
-			return;
-		}
-		vmcs_writel(CR4_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR4, val | vmx.msrs.cr4_fixed0);
-	}
-	vmx_skip_instruction();
+	vmx_cr_mov_to(cr, val);
 }
 
 static void vmx_exit_io(struct guest_regs *r, uint64_t qual)
@@ -348,6 +351,8 @@ static const vmx_exit_handler vmx_exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_EXCEPTION_NMI] = vmx_exit_event,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = vmx_exit_event,
 	[EXIT_REASON_TRIPLE_FAULT] = vmx_exit_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = vmx_exit_init,
+	[EXIT_REASON_TASK_SWITCH] = vmx_exit_task_switch,
 	[EXIT_REASON_CPUID] = vmx_exit_cpuid,
 	[EXIT_REASON_GETSEC] = vmx_exit_getsec,
 	[EXIT_REASON_INVD] = vmx_exit_invd,
@@ -386,6 +391,14 @@ static void vmx_report_entry_failure(uint32_t reason, struct guest_regs *r)
 	vmx_stop_guest(HV_STATUS_VMENTRY_FAIL);
 }
 
+void vmx_pin_commit(void)
+{
+	if (vmx.pin != vmx.pin_in_vmcs) {
+		vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
+		vmx.pin_in_vmcs = vmx.pin;
+	}
+}
+
 void vmx_handle_exit(struct guest_regs *r);
 
 uint64_t vmx_exit_count;
@@ -405,11 +418,16 @@ void vmx_handle_exit(struct guest_regs *r)
 
 	/* Every exit clears the valid bit of the VM-entry interruption
 	 * information (SDM Vol. 3C 25.8.3): only vmx_event_inject sets it. */
-	if (!vmx_step_exit(r, basic, idt_valid))
+	if (!vmx_step_exit(r, basic, qual, idt_valid))
 		(h ? h : vmx_exit_unhandled)(r, qual);
-	vmx_event_inject(vmx_step_active());
-	console_drain();
-	vmx_drain_update();
+	bool stepping = vmx_step_active();
+
+	vmx_event_inject(stepping);
+	/* A step lasts one guest instruction and holds the preemption timer:
+	 * the exit that ends it drains the console. */
+	if (!stepping)
+		vmx_drain_update(console_drain());
+	vmx_pin_commit();
 }
 
 /* VMLAUNCH/VMRESUME fell through (SDM Vol. 3C 31.3): a control or host-state

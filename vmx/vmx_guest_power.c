@@ -8,7 +8,9 @@
  *   4.8.3.6), the PCI reset control register 0xCF9 (RST_CPU, bit 2) and the
  *   keyboard controller's pulse-reset command (0xFE to port 0x64):
  *   `guest-reset`, status 114;
- * - a triple fault (vmx_exit.c): `guest-reset via=triple-fault`, status 105.
+ * - a triple fault (vmx_exit.c): `guest-reset via=triple-fault`, status 105;
+ * - INIT to the guest's own processor (exit reason 3, vmx_exit.c):
+ *   `guest-reset via=init`, status 115.
  * Every other access to these ports is performed as the guest asked, except
  * 0xCF9, which is emulated (a byte register) and never reaches the chipset. */
 #include "hv/acpi.h"
@@ -155,4 +157,19 @@ bool vmx_power_io(struct guest_regs *r, uint16_t port, unsigned size, bool in)
 void vmx_power_record_triple_fault(void)
 {
 	log_event("guest-reset via=triple-fault");
+}
+
+/* INIT in VMX non-root operation always exits (SDM Vol. 3C 26.2) and is
+ * otherwise blocked while the hypervisor runs (Vol. 3C 24.8); the APs are
+ * parked in the hypervisor, so only the guest can have sent it, to itself.
+ * On bare metal it resets the processor, not the machine (Vol. 3A 9.1:
+ * real mode at the reset vector, firmware again, memory kept): that is not
+ * emulated, the run stops with a status of its own. */
+void vmx_power_init_signal(void)
+{
+	console_guest_flush();
+	log_event("guest-reset via=init");
+	pr_err("guest sent INIT to its own processor (a processor reset, not emulated): "
+	       "stopping the guest");
+	vmx_stop_guest(HV_STATUS_GUEST_INIT);
 }

@@ -22,4 +22,8 @@ void vmx_io_passthrough(struct guest_regs *r, uint16_t port, unsigned size, bool
 /* A triple fault is the shutdown that a PC turns into a reset. */
 void vmx_power_record_triple_fault(void);
 
+/* An INIT signal reached the guest's processor (exit reason 3): the guest
+ * sent it to itself, nobody else can.  Stops the guest, status 115. */
+__attribute__((noreturn)) void vmx_power_init_signal(void);
+
 #endif

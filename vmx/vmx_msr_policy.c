@@ -29,6 +29,11 @@ static const struct vmx_msr_rule vmx_msr_rules[] = {
 	ROW(MSR_SMBASE, MSR_SMBASE, G, G, NONE, "IA32_SMBASE"),
 	ROW(0xcf, 0xcf, P, G, NONE, "IA32_CORE_CAPABILITIES"),
 	ROW(0xe1, 0xe1, P, P, NONE, "IA32_UMWAIT_CONTROL"),
+	/* The package C-state limit: read by Linux (the HPET PC10 check,
+	 * intel_idle) where the CPU has MWAIT; reading is harmless and, where
+	 * the CPU lacks the MSR (Bochs), faults in the guest as it would
+	 * natively.  Writing could lock the C-state configuration. */
+	ROW(0xe2, 0xe2, P, G, NONE, "MSR_PKG_CST_CONFIG_CONTROL"),
 	ROW(0xe7, 0xe8, P, G, NONE, "IA32_MPERF/APERF"),
 	ROW(MSR_MTRRCAP, MSR_MTRRCAP, E, G, MTRR, "IA32_MTRRCAP"),
 	ROW(MSR_ARCH_CAPABILITIES, MSR_ARCH_CAPABILITIES, P, G, NONE, "IA32_ARCH_CAPABILITIES"),
@@ -329,6 +334,21 @@ void vmx_msr_cpuid_hide(uint32_t leaf, uint32_t sub, uint32_t *eax, uint32_t *eb
 	if (leaf == 1) {
 		*edx &= ~(1u << 21); /* DS */
 		*ecx &= ~(1u << 2);  /* DTES64 */
+		/* Thermal monitoring: its MSRs (IA32_CLOCK_MODULATION,
+		 * IA32_THERM_INTERRUPT/STATUS, SDM Vol. 3B 15.8) are #GP here,
+		 * so the features are not offered, as KVM does. */
+		*edx &= ~((1u << 22) | (1u << 29)); /* ACPI, TM */
+		*ecx &= ~(1u << 8);                  /* TM2 */
+	} else if (leaf == 6) {
+		/* Thermal and power management: keep what needs no MSR this
+		 * policy denies: turbo (EAX[1], information only), the always
+		 * running APIC timer (EAX[2]) and MPERF/APERF (ECX[0], passed
+		 * through for reading).  HWP, package thermal and the rest use
+		 * MSRs that #GP (KVM offers only ARAT). */
+		*eax &= (1u << 1) | (1u << 2);
+		*ebx = 0;
+		*ecx &= 1u;
+		*edx = 0;
 	} else if (leaf == 7 && sub == 0) {
 		*ebx &= ~(1u << 25); /* Intel PT */
 	} else if (leaf == 0x14) {

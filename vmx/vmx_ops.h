@@ -45,28 +45,29 @@ static inline void vmx_ptrld(uint64_t pa)
 		vmx_op_failed("vmptrld", pa, true);
 }
 
+/* VMREAD and VMWRITE run several times on every VM exit: the VMfail check
+ * is one conditional jump (CF or ZF set: "below or equal") out of line,
+ * as KVM does, rather than SETBE, TEST and a jump. */
 static inline uint64_t vmx_read_raw(uint32_t field)
 {
 	uint64_t v;
-	bool fail;
 
-	__asm__ volatile("vmread %[f], %[v]\n\t" VMX_FAIL_ASM
-			 : [v] "=r"(v), [fail] "=qm"(fail)
-			 : [f] "r"((uint64_t)field) : "cc");
-	if (fail)
-		vmx_op_failed("vmread", field, true);
+	__asm__ goto("vmread %[f], %[v]\n\t"
+		     "jbe %l[fail]"
+		     : [v] "=r"(v) : [f] "r"((uint64_t)field) : "cc" : fail);
 	return v;
+fail:
+	vmx_op_failed("vmread", field, true);
 }
 
 static inline void vmx_write_raw(uint32_t field, uint64_t v)
 {
-	bool fail;
-
-	__asm__ volatile("vmwrite %[v], %[f]\n\t" VMX_FAIL_ASM
-			 : [fail] "=qm"(fail)
-			 : [f] "r"((uint64_t)field), [v] "rm"(v) : "cc", "memory");
-	if (fail)
-		vmx_op_failed("vmwrite", field, true);
+	__asm__ goto("vmwrite %[v], %[f]\n\t"
+		     "jbe %l[fail]"
+		     : : [f] "r"((uint64_t)field), [v] "rm"(v) : "cc", "memory" : fail);
+	return;
+fail:
+	vmx_op_failed("vmwrite", field, true);
 }
 
 #define VMCS_CHECK_WIDTH(field, width)                                      \

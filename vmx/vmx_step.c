@@ -20,6 +20,11 @@
 #include "vmx/vmx_ops.h"
 
 static struct vmx_step_machine vmx_step;
+/* How the step uses the VMX-preemption timer: an event delivery step owns it
+ * (value 0: exit right after the delivery); an instruction step only masks
+ * it, so that whoever armed it (the console drain, an NMI retry) cannot end
+ * the step before the instruction, and gets it back unchanged at close. */
+static bool vmx_step_timer_owned, vmx_step_timer_masked;
 
 const struct vmx_client *vmx_client;
 
@@ -52,25 +57,38 @@ static uint32_t vmx_step_hold(bool delivery, uint64_t rflags)
 	return hold;
 }
 
-static void vmx_step_controls(bool open, bool delivery)
+/* The pin-based controls reach the VMCS at the end of the exit
+ * (vmx_pin_commit): this runs on every violation, so each field is
+ * written once per exit. */
+static void vmx_step_controls_open(bool delivery, uint64_t rflags)
 {
-	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
-	uint32_t hold = open ? vmx_step_hold(delivery, rflags) : 0;
-
-	if (vmx.caps.preemption_timer)
-		vmx_event_timer(open && delivery, 0);
-	vmx.pin = (vmx.pin & ~(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)) | hold;
-	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx.pin);
-	vmcs_write32(EXCEPTION_BITMAP, open ? 0xffffffffu : 0);
+	if (vmx.caps.preemption_timer && delivery) {
+		vmx_event_timer(true, 0);
+		vmx_step_timer_owned = true;
+	} else if (vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		vmx_step_timer_masked = true;
+	}
+	vmx.pin = (vmx.pin & ~(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)) |
+		  vmx_step_hold(delivery, rflags);
+	vmcs_write32(EXCEPTION_BITMAP, 0xffffffffu);
 	if (vmx.caps.mtf)
-		vmx_set_mtf(open);
-	if (open && !delivery)
+		vmx_set_mtf(true);
+	if (!delivery)
 		vmcs_writel(GUEST_RFLAGS, rflags | X86_RFLAGS_TF);
 }
 
 static void vmx_step_close(const struct vmx_step_out *o)
 {
-	vmx_step_controls(false, false);
+	if (vmx_step_timer_owned)
+		vmx_event_timer(false, 0);
+	else if (vmx_step_timer_masked)
+		vmx.pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	vmx_step_timer_owned = vmx_step_timer_masked = false;
+	vmx.pin &= ~(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING);
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	if (vmx.caps.mtf)
+		vmx_set_mtf(false);
 	if (o->restore_tf) {
 		uint64_t rflags = vmcs_readl(GUEST_RFLAGS) & ~X86_RFLAGS_TF;
 
@@ -99,12 +117,14 @@ bool vmx_step_open(void)
 	}
 	if (delivery && !vmx.caps.preemption_timer && !vmx.caps.mtf)
 		panic("an event delivery step needs the preemption timer or MTF");
-	vmx_step_machine_open(&vmx_step, delivery, vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF);
-	vmx_step_controls(true, delivery);
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+
+	vmx_step_machine_open(&vmx_step, delivery, rflags & X86_RFLAGS_TF);
+	vmx_step_controls_open(delivery, rflags);
 	return true;
 }
 
-static enum vmx_step_exit vmx_step_exit_kind(uint32_t basic)
+static enum vmx_step_exit vmx_step_exit_kind(uint32_t basic, uint64_t qual)
 {
 	uint32_t info, type, vector;
 
@@ -123,25 +143,27 @@ static enum vmx_step_exit vmx_step_exit_kind(uint32_t basic)
 		vector = info & INTR_INFO_VECTOR_MASK;
 		if (type == INTR_TYPE_NMI)
 			return VMX_STEP_EXIT_NMI;
-		if (type == INTR_TYPE_HARD_EXCEPTION && vector == X86_VEC_DB &&
-		    vmx_db_is_trap(vmcs_readl(EXIT_QUALIFICATION), vmcs_readl(GUEST_DR7)))
-			return VMX_STEP_EXIT_DB_TRAP;
+		if (type == INTR_TYPE_HARD_EXCEPTION && vector == X86_VEC_DB) {
+			/* DR7 matters only for a breakpoint hit (B0-B3). */
+			if (vmx_db_is_trap(qual, (qual & 0xf) ? vmcs_readl(GUEST_DR7) : 0))
+				return VMX_STEP_EXIT_DB_TRAP;
+		}
 		return VMX_STEP_EXIT_EXCEPTION;
 	default:
 		return VMX_STEP_EXIT_OTHER;
 	}
 }
 
-bool vmx_step_exit(struct guest_regs *r, uint32_t basic, bool idt_valid)
+bool vmx_step_exit(struct guest_regs *r, uint32_t basic, uint64_t qual, bool idt_valid)
 {
 	struct vmx_step_out o;
 	enum vmx_step_exit kind;
 
 	if (vmx_step.state == VMX_STEP_IDLE)
 		return false;
-	kind = vmx_step_exit_kind(basic);
+	kind = vmx_step_exit_kind(basic, qual);
 	o = vmx_step_machine_exit(&vmx_step, kind, idt_valid,
-				  kind == VMX_STEP_EXIT_DB_TRAP ? vmcs_readl(EXIT_QUALIFICATION) : 0);
+				  kind == VMX_STEP_EXIT_DB_TRAP ? qual : 0);
 	if (o.verdict == VMX_STEP_CONTINUE)
 		return false;
 	vmx_step_close(&o);

@@ -2,6 +2,7 @@
  * multiboot loader promises (32-bit protected mode, paging off; Multiboot
  * 0.6.96 section 3.2), SDM Vol. 3C chapter 25. */
 #include "boot/desc.h"
+#include "hv/console.h"
 #include "hv/cpu.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
@@ -74,6 +75,7 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	v->spp_hw = !!(v->proc2 & SECONDARY_EXEC_EPT_SPP);
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, v->pin);
+	v->pin_in_vmcs = v->pin;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, v->proc);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, v->proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, v->exit);
@@ -93,6 +95,14 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	vmcs_write64(IO_BITMAP_A, v->io_bitmap_pa[0]);
 	vmcs_write64(IO_BITMAP_B, v->io_bitmap_pa[1]);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
+	/* The field exists only with "enable XSAVES/XRSTORS" (SDM Vol. 3C
+	 * 25.6.20) and must then be written: no bit set, no XSAVES/XRSTORS
+	 * exits.  The guest's IA32_XSS is the CPU's own (the hypervisor never
+	 * uses XSAVES) and the MSR policy refuses the one component whose
+	 * state would reach MSRs the guest may not touch (Intel PT, bit 8,
+	 * vmx/vmx_msr.c), so XSAVES/XRSTORS see only the guest's state. */
+	if (v->proc2 & SECONDARY_EXEC_ENABLE_XSAVES)
+		vmcs_write64(XSS_EXIT_BITMAP, 0);
 
 	/* The guest owns CR0/CR4 except the bits VMX operation pins (SDM Vol. 3C
 	 * 24.8 and 26.3.1.1): CR0.NE and CR4.VMXE.  With unrestricted guest PE
@@ -101,7 +111,11 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	uint64_t cr0_fixed = v->msrs.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, cr0_fixed | ~v->msrs.cr0_fixed1);
-	vmcs_writel(CR4_GUEST_HOST_MASK, v->msrs.cr4_fixed0 | ~v->msrs.cr4_fixed1);
+	/* CR4.VMXE and SMXE are the hypervisor's on every CPU: the guest
+	 * was told it has neither (CPUID), reads them as 0 and gets #GP for
+	 * setting them (vmx/vmx_cr.c), even where the CPU has SMX. */
+	vmcs_writel(CR4_GUEST_HOST_MASK, v->msrs.cr4_fixed0 | ~v->msrs.cr4_fixed1 |
+		    X86_CR4_VMXE | X86_CR4_SMXE);
 	vmcs_writel(CR0_READ_SHADOW, GUEST_CR0_MB);
 	vmcs_writel(CR4_READ_SHADOW, 0);
 }
@@ -212,6 +226,16 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 						const struct vmx_guest_setup *g)
 {
 	(void)pool;
+	if (g->test_vmcs_poison) {
+		/* Test switch: the VMCS data (after the revision identifier
+		 * and the abort indicator, SDM Vol. 3C 25.2) is all ones, as a
+		 * previous user of the page could leave it.  The SDM gives
+		 * no field a value until VMWRITE writes it, so every field the
+		 * enabled controls use must be written here; Bochs reads the
+		 * fields from this memory, so one left out shows. */
+		pr_warn("test: VMCS region filled with 0xff before VMCLEAR");
+		memset((uint8_t *)(uintptr_t)v->vmcs_pa + 8, 0xff, 4096 - 8);
+	}
 	vmx_clear(v->vmcs_pa);
 	vmx_ptrld(v->vmcs_pa);
 	vmx_setup_controls(v, g);
@@ -220,7 +244,8 @@ __attribute__((noreturn)) void vmx_launch_guest(struct vmx_cpu *v, struct palloc
 	vmx_setup_bitmaps(v);
 	pr_info("vmx: launching guest at 0x%x (eax=0x%x ebx=0x%x esi=0x%x)", g->entry, g->eax,
 		g->ebx, g->esi);
-	vmx_drain_update();
+	vmx_drain_update(console_pending());
+	vmx_pin_commit();
 	vmx_launch(g->eax, g->ebx, g->esi);
 	__builtin_unreachable();
 }

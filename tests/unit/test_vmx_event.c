@@ -127,6 +127,8 @@ static void test_step_db_first(void **state)
 
 	assert_int_equal(o.verdict, VMX_STEP_DONE);
 	assert_int_equal(o.action, VMX_STEP_ACT_CONSUME); /* the step's own trap */
+	assert_true(o.restore_tf);
+	assert_false(o.clear_pending_bs); /* the trap is this exit, not pending */
 	/* the guest single-steps itself: it gets its #DB with BS */
 	m = insn_step(true);
 	o = vmx_step_machine_exit(&m, VMX_STEP_EXIT_DB_TRAP, false, X86_DR6_BS);

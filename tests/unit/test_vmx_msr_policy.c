@@ -269,9 +269,21 @@ static void test_cpuid_hide(void **state)
 
 	(void)state;
 	vmx_msr_cpuid_hide(1, 0, &a, &b, &c, &d);
-	assert_int_equal(d, ~(1u << 21));
-	assert_int_equal(c, ~(1u << 2));
+	assert_int_equal(d, ~((1u << 21) | (1u << 22) | (1u << 29)));
+	assert_int_equal(c, ~((1u << 2) | (1u << 8)));
 	assert_int_equal(a, 0xffffffff);
+	/* Thermal and power management: turbo, ARAT, MPERF/APERF only. */
+	a = b = c = d = 0xffffffff;
+	vmx_msr_cpuid_hide(6, 0, &a, &b, &c, &d);
+	assert_int_equal(a, 0x6);
+	assert_int_equal(b | d, 0);
+	assert_int_equal(c, 1);
+	/* The thermal MSRs behind the hidden bits are #GP both ways, the
+	 * package C-state limit readable only. */
+	assert_int_equal(vmx_msr_rule(0x19b)->read, VMX_MSR_GP);
+	assert_int_equal(vmx_msr_rule(0xe2)->read, VMX_MSR_PASS);
+	assert_int_equal(vmx_msr_rule(0xe2)->write, VMX_MSR_GP);
+	a = b = c = d = 0xffffffff;
 	b = 0xffffffff;
 	vmx_msr_cpuid_hide(7, 0, &a, &b, &c, &d);
 	assert_int_equal(b, ~(1u << 25));
