@@ -15,10 +15,11 @@
  *   case=cd    one exiting write that changes CR0.CD (and clears NW with
  *              it when CD was set), then one that restores CR0: CR0 must
  *              read back what was written each time.
- *   case=task  (hypervisor only) a far JMP to a 32-bit TSS from legacy
- *              protected mode: a hardware task switch (Vol. 3A 7.3), which
- *              spphv does not emulate; it must stop the guest with
- *              `guest-task-switch`, status 116.  Returning is a failure.
+ *   case=task  (hypervisor only) a far JMP to a 16-bit TSS from legacy
+ *              protected mode: a hardware task switch (Vol. 3A 7.3, 7.7)
+ *              that spphv does not emulate (32-bit ones it does, see
+ *              mode=task); it must stop the guest with `guest-task-switch
+ *              ... reason=16-bit-tss`, status 116.  Returning is a failure.
  *   case=cr4   (hypervisor only: natively Bochs has VMX) the guest is told it
  *              has no VMX/SMX, so CR4.VMXE and CR4.SMXE read 0 and setting
  *              either raises #GP (Vol. 2B MOV CR, Vol. 3A 2.5). */
@@ -114,11 +115,12 @@ static uint32_t cr_case_task(void)
 {
 	uint64_t base = (uint64_t)(uintptr_t)cr_tss;
 
-	/* An available 32-bit TSS (type 9, present, DPL 0), limit 0x67
-	 * (Vol. 3A 7.2.2). */
-	cr_gdt[4] = 0x67 | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+	/* An available 16-bit TSS (type 1, present, DPL 0), limit 0x2b
+	 * (Vol. 3A 7.7): 32-bit TSSs are emulated (guest/mode_task.c), the
+	 * 16-bit format is not. */
+	cr_gdt[4] = 0x2b | ((base & 0xffffff) << 16) | (0x81ull << 40) |
 		    ((base >> 24) << 56);
-	con_printf("guest: far JMP to TSS selector 0x20 now\n");
+	con_printf("guest: far JMP to 16-bit TSS selector 0x20 now\n");
 	cr_excursion(2, 0, 0);
 	con_printf("guest: FAIL task switch returned\n");
 	return GUEST_EXIT_FAIL;

@@ -132,6 +132,7 @@ uint32_t guest_mode_pci_id(const struct guest_boot *b);
 uint32_t guest_mode_cr(const struct guest_boot *b); /* guest/mode_cr.c */
 uint32_t guest_mode_xsaves(const struct guest_boot *b); /* guest/mode_xsaves.c */
 uint32_t guest_mode_init_self(const struct guest_boot *b); /* guest/mode_init.c */
+uint32_t guest_mode_task(const struct guest_boot *b); /* guest/mode_task.c */
 uint32_t guest_mode_transparency(const struct guest_boot *b); /* guest/mode_transparency.c */
 
 static const struct guest_mode guest_modes[] = {
@@ -166,6 +167,7 @@ static const struct guest_mode guest_modes[] = {
 	{ "cr", guest_mode_cr },
 	{ "xsaves", guest_mode_xsaves },
 	{ "init-self", guest_mode_init_self },
+	{ "task", guest_mode_task },
 	{ "transparency", guest_mode_transparency },
 };
 

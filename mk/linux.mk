@@ -40,19 +40,30 @@ $(LINUX_INITRAMFS): tests/linux/init
 TEST_DEPS += $(LINUX_INITRAMFS)
 
 # The same kernel and initramfs booted natively in QEMU TCG (no hypervisor,
-# about 7 s): where the kernel runs and where its sysctl variables are, for
-# the SPP test to protect and to compare with the run under the hypervisor.
+# about 7 s each): where the kernel runs and where its sysctl variables are,
+# for the SPP tests to protect and to compare with the run under the
+# hypervisor; and the same with two CPUs, which the kernel must bring up
+# natively (the --smp 2 test's reference: under the hypervisor it sees one).
+# The kernel arguments are the tests' (tests/integration/test_linux.py ARGS).
+LINUX_TEST_ARGS := console=ttyS0 nokaslr panic=-1
 LINUX_NATIVE := $(BUILD)/linux/native.log
-$(LINUX_NATIVE): $(LINUX_INITRAMFS) $(LINUX_KERNEL)
+LINUX_NATIVE_SMP2 := $(BUILD)/linux/native-smp2.log
+# $(call linux_native,QEMU options): the recipe for one native log.
+define linux_native
 	@test -n "$(LINUX_KERNEL)" || { echo "no /boot/vmlinuz-*: install linux-image-amd64 (tools/install-deps)" >&2; exit 1; }
-	@$(if $(Q),echo "  QEMU    $@ (native Linux boot)")
-	$(Q)rm -f $@.tmp; timeout 180 qemu-system-x86_64 -m 256 -display none -no-reboot \
+	@$(if $(Q),echo "  QEMU    $@ (native Linux boot $(strip $(1)))")
+	$(Q)rm -f $@.tmp; timeout 180 qemu-system-x86_64 -m 256 $(1) -display none -no-reboot \
 		-monitor none -serial file:$@.tmp -kernel $(LINUX_KERNEL) \
-		-initrd $(LINUX_INITRAMFS) -append "console=ttyS0 nokaslr" \
+		-initrd $(LINUX_INITRAMFS) -append "$(LINUX_TEST_ARGS)" \
 		</dev/null >/dev/null 2>&1; \
 	grep -q "spphv-linux: poweroff" $@.tmp || { echo "native Linux boot failed:" >&2; \
 		tail -20 $@.tmp >&2; exit 1; }; mv $@.tmp $@
-TEST_DEPS += $(LINUX_NATIVE)
+endef
+$(LINUX_NATIVE): $(LINUX_INITRAMFS) $(LINUX_KERNEL) mk/linux.mk
+	$(call linux_native,-smp 1)
+$(LINUX_NATIVE_SMP2): $(LINUX_INITRAMFS) $(LINUX_KERNEL) mk/linux.mk
+	$(call linux_native,-smp 2)
+TEST_DEPS += $(LINUX_NATIVE) $(LINUX_NATIVE_SMP2)
 
 # `make run GUEST=linux`: the installed kernel, the initramfs, only the
 # console on the kernel's command line, no protect ranges.

@@ -32,7 +32,7 @@ static unsigned vmx_cr_maxphyaddr(void)
 /* The four PDPTEs at CR3[31:5] (32-byte aligned, so in one page), checked
  * as the CPU checks them; a table outside guest RAM reads as all ones and
  * fails the check, which is what the guest gets. */
-static int vmx_cr_load_pdptes(void)
+int vmx_cr_load_pdptes(void)
 {
 	uint64_t base = vmcs_readl(GUEST_CR3) & VMX_PAE_CR3_MASK, pdpte[4];
 	const volatile uint64_t *p = (const volatile uint64_t *)vmx_guest_phys(base);

@@ -10,6 +10,10 @@
 uint64_t vmx_guest_cr0(void);
 uint64_t vmx_guest_cr4(void);
 
+/* Loads the four PAE PDPTEs from the CR3 in the VMCS into the fields VM
+ * entry loads (SDM Vol. 3A 4.4.1, Vol. 3C 27.3.2.4): 0, or 13 when one is
+ * invalid (or the table is not guest RAM) and nothing was loaded. */
+int vmx_cr_load_pdptes(void);
 /* Emulates MOV to CR0 or CR4 of val: either the write (RIP advanced) or
  * #GP(0) queued. */
 void vmx_cr_mov_to(unsigned cr, uint64_t val);

@@ -87,6 +87,14 @@ bool vmx_event_exit_begin(uint32_t basic, uint64_t qual)
 	return false;
 }
 
+void vmx_event_drop_delivered(void)
+{
+	if (vmx_ev.reinject) {
+		vmx_ev.info = 0;
+		vmx_ev.reinject = false;
+	}
+}
+
 bool vmx_event_delivering(void)
 {
 	return vmx_ev.reinject && (vmx_ev.info & INTR_INFO_VALID);

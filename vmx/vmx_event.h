@@ -27,6 +27,9 @@ void vmx_event_queue_nmi(void);
 /* An exception or NMI exit hands its event back to the guest (#PF with its
  * CR2, #DB with its DR6); during a delivery it combines with that event. */
 void vmx_event_reflect_exit(struct guest_regs *r);
+/* The handler completed the interrupted delivery itself (a task switch
+ * through a task gate in the IDT): it is not queued again. */
+void vmx_event_drop_delivered(void);
 /* True when this exit interrupted a delivery that is queued again. */
 bool vmx_event_delivering(void);
 /* True when an event is queued for the next entry. */

@@ -21,6 +21,7 @@
 #include "vmx/vmx_names.h"
 #include "vmx/vmx_guest_power.h"
 #include "vmx/vmx_ops.h"
+#include "vmx/vmx_task.h"
 #include "vmx/vmx_xcr.h"
 
 #define CPUID_HV_BIT   (1u << 31)
@@ -115,25 +116,6 @@ static void vmx_exit_init(struct guest_regs *r, uint64_t qual)
 	(void)r;
 	(void)qual;
 	vmx_power_init_signal();
-}
-
-/* A hardware task switch (SDM Vol. 3A 7.3) always exits in VMX non-root
- * operation (Vol. 3C 26.1.2) and is not emulated: the run stops with a
- * record naming its source (exit qualification bits 31:30, Vol. 3C table
- * 28-2) and the TSS selector (bits 15:0).  Only 32-bit guests can do this;
- * in IA-32e mode the same instructions raise #GP without an exit. */
-static void vmx_exit_task_switch(struct guest_regs *r, uint64_t qual)
-{
-	static const char *const source[4] = { "call", "iret", "jmp", "task-gate" };
-	const char *src = source[(qual >> 30) & 3];
-	unsigned sel = (unsigned)(qual & 0xffff);
-
-	console_guest_flush();
-	log_event("guest-task-switch source=%s selector=0x%x", src, sel);
-	pr_err("guest task switch (%s to TSS selector 0x%x): hardware task switching is not "
-	       "emulated; stopping the guest", src, sel);
-	vmx_dump_guest_state(r);
-	vmx_stop_guest(HV_STATUS_GUEST_TASK_SWITCH);
 }
 
 static void vmx_exit_triple_fault(struct guest_regs *r, uint64_t qual)
