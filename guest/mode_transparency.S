@@ -411,6 +411,29 @@ tp_x_xsetbv_insn:
 	xsetbv
 	tp_x_end xsetbv
 
+	tp_x_begin in80
+	mov	$0x80, %edx		/* not trapped */
+	tp_x_tf
+tp_x_in80_insn:
+	inb	%dx, %al
+	tp_x_end in80
+
+/* void tp_do_ins(uint64_t dst): one INSB from COM1's LSR to dst;
+ * void tp_do_outs(uint64_t src): one OUTSB from src to COM1's scratch
+ * register (0x3ff).  Both trapped under spphv. */
+	.globl tp_do_ins, tp_ins_next, tp_do_outs, tp_outs_next
+tp_do_ins:
+	mov	$0x3fd, %edx
+	insb
+tp_ins_next:
+	ret
+tp_do_outs:
+	mov	%rdi, %rsi
+	mov	$0x3ff, %edx
+	outsb
+tp_outs_next:
+	ret
+
 /* uint64_t tp_ring3_trip(uint64_t kind): kind 0 = SYSCALL from CPL 0, SYSRET
  * to CPL 3, SYSCALL back; kind 1 = the same with SYSENTER / SYSEXIT.  The
  * entry points record CS and SS at each stop; interrupts stay off (the

@@ -456,6 +456,43 @@ static void tp_db_exiting(const char *name, void (*fn)(uint64_t), const char *in
 		   tp_rip_name(tp_db_rips[0], insn, next), tp_rip_name(tp_db_rips[1], insn, next));
 }
 
+/* I/O breakpoints (CR4.DE, R/W = 10) on a port spphv traps and on one it
+ * does not, data breakpoints on the memory INS writes and OUTS reads: traps
+ * after the instruction (SDM Vol. 3B 18.2.4, 18.3.1.2). */
+static uint8_t tp_io_buf[16];
+
+static void tp_db_io_line(const char *name, uint64_t dr0, uint64_t dr7, void (*fn)(uint64_t),
+			  uint64_t arg, const char *next)
+{
+	uint64_t cr4 = cpu_read_cr4();
+
+	tp_write_cr4(cr4 | CR4_DE);
+	tp_db_count = 0;
+	tp_db_dr6s[0] = tp_db_rips[0] = 0;
+	tp_db_keep = 0;
+	tp_set_dr(dr0, 0, dr7);
+	fn(arg);
+	tp_set_dr(0, 0, 0x400);
+	tp_write_cr4(cr4);
+	con_printf("guest: tp db %s count=%u dr6=0x%lx rip=%s\n", name, tp_db_count, tp_db_dr6s[0],
+		   tp_db_rips[0] == (uint64_t)(uintptr_t)next ? "expected" : "other");
+}
+
+static void tp_check_debug_io(void)
+{
+	/* L0 with R/W0 = 10 (I/O), LEN0 = 00; L0 with R/W0 = 01 (writes) or
+	 * 11 (reads and writes). */
+	const uint64_t io = 0x401 | (2ull << 16), wr = 0x401 | (1ull << 16), rw = 0x401 | (3ull << 16);
+	uint64_t buf = (uint64_t)(uintptr_t)&tp_io_buf[4];
+
+	tp_db_io_line("io-breakpoint-trapped-port", 0x3fd, io, tp_x_in, 0, tp_x_in_next);
+	tp_db_io_line("io-breakpoint-port-0x80", 0x80, io, tp_x_in80, 0, tp_x_in80_next);
+	tp_db_io_line("io-breakpoint-other-port", 0x3fc, io, tp_x_in, 0, tp_x_in_next);
+	tp_db_io_line("watch-ins-destination", buf, wr, tp_do_ins, buf, tp_ins_next);
+	tp_db_io_line("watch-outs-source", buf, rw, tp_do_outs, buf, tp_outs_next);
+	tp_db_io_line("watch-outs-source-writes-only", buf, wr, tp_do_outs, buf, tp_outs_next);
+}
+
 static void tp_check_debug_exits(void)
 {
 	uint64_t cr4 = cpu_read_cr4(), xcr0 = 0;
@@ -483,6 +520,7 @@ uint32_t guest_mode_transparency(const struct guest_boot *b)
 	tp_check_exceptions();
 	tp_check_debug();
 	tp_check_debug_exits();
+	tp_check_debug_io();
 	tp_check_sys();
 	tp_check_user();
 	tp_check_msrs();

@@ -34,6 +34,11 @@ void vmx_hypercall(struct guest_regs *r);
 
 void vmx_skip_instruction(void)
 {
+	vmx_skip_instruction_db(0);
+}
+
+void vmx_skip_instruction_db(uint64_t dr6_bits)
+{
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	/* Blocking by STI/MOV SS ends with the instruction (SDM Vol. 3C 25.4.2). */
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
@@ -50,9 +55,12 @@ void vmx_skip_instruction(void)
 	if (rflags & X86_RFLAGS_RF)
 		vmcs_writel(GUEST_RFLAGS, rflags & ~X86_RFLAGS_RF);
 	/* The emulated instruction completed with TF = 1: the single-step trap
-	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
+	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set; one #DB reports it
+	 * with the breakpoints the instruction matched. */
 	if (rflags & X86_RFLAGS_TF)
-		vmx_event_queue_db(X86_DR6_BS);
+		dr6_bits |= X86_DR6_BS;
+	if (dr6_bits)
+		vmx_event_queue_db(dr6_bits);
 }
 
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error)
