@@ -427,6 +427,16 @@ tp_do_ins:
 	insb
 tp_ins_next:
 	ret
+/* uint64_t tp_do_rep_ins(uint64_t dst): REP INSB, four bytes; returns RCX. */
+	.globl tp_do_rep_ins, tp_rep_ins_insn, tp_rep_ins_next
+tp_do_rep_ins:
+	mov	$4, %ecx
+	mov	$0x3fd, %edx
+tp_rep_ins_insn:
+	rep insb
+tp_rep_ins_next:
+	mov	%rcx, %rax
+	ret
 tp_do_outs:
 	mov	%rdi, %rsi
 	mov	$0x3ff, %edx

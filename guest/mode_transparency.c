@@ -491,6 +491,19 @@ static void tp_check_debug_io(void)
 	tp_db_io_line("watch-ins-destination", buf, wr, tp_do_ins, buf, tp_ins_next);
 	tp_db_io_line("watch-outs-source", buf, rw, tp_do_outs, buf, tp_outs_next);
 	tp_db_io_line("watch-outs-source-writes-only", buf, wr, tp_do_outs, buf, tp_outs_next);
+
+	/* REP INSB over a watched byte: the trap comes after the iteration
+	 * that wrote it, RIP still on the REP instruction (Vol. 3B 18.3.1.2
+	 * and Vol. 2B REP); the rest runs after the handler returns. */
+	tp_db_count = 0;
+	tp_db_rips[0] = 0;
+	tp_set_dr(buf + 1, 0, wr);
+	uint64_t rcx = tp_do_rep_ins(buf);
+
+	tp_set_dr(0, 0, 0x400);
+	con_printf("guest: tp db watch-rep-ins count=%u dr6=0x%lx rip=%s rcx-after=%lu\n",
+		   tp_db_count, tp_db_dr6s[0],
+		   tp_rip_name(tp_db_rips[0], tp_rep_ins_insn, tp_rep_ins_next), rcx);
 }
 
 static void tp_check_debug_exits(void)

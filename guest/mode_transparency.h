@@ -44,6 +44,8 @@ void tp_x_cpuid(uint64_t), tp_x_in(uint64_t), tp_x_rdmsr(uint64_t), tp_x_xsetbv(
 extern char tp_x_cpuid_insn[], tp_x_cpuid_next[], tp_x_in_insn[], tp_x_in_next[];
 extern char tp_x_rdmsr_insn[], tp_x_rdmsr_next[], tp_x_xsetbv_insn[], tp_x_xsetbv_next[];
 void tp_x_in80(uint64_t), tp_do_ins(uint64_t), tp_do_outs(uint64_t);
+uint64_t tp_do_rep_ins(uint64_t dst);
+extern char tp_rep_ins_insn[], tp_rep_ins_next[];
 extern char tp_x_in80_insn[], tp_x_in80_next[], tp_ins_next[], tp_outs_next[];
 extern volatile uint64_t tp_db_dr6s[4], tp_db_rips[4];
 extern volatile uint32_t tp_db_keep;

@@ -161,12 +161,17 @@ static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, un
 		if (!in)
 			vmx_io_out(port, size, v);
 		/* The element's memory access and the port access, as data and
-		 * I/O breakpoints see them (a trap after the iteration, SDM
-		 * Vol. 3B 18.3.1.2). */
+		 * I/O breakpoints see them: the #DB trap comes after the
+		 * iteration that matched (SDM Vol. 3B 18.3.1.2), the rest of a
+		 * REP after the handler returns. */
 		if (dbg_on)
-			hit |= vmx_io_dbg_port(&dbg, port, size) |
-			       vmx_db_match(dbg.dr7, dbg.dr,
-					    in ? VMX_DB_MATCH_WRITE : VMX_DB_MATCH_READ, a, size);
+			hit = vmx_io_dbg_port(&dbg, port, size) |
+			      vmx_db_match(dbg.dr7, dbg.dr,
+					   in ? VMX_DB_MATCH_WRITE : VMX_DB_MATCH_READ, a, size);
+		if (hit) {
+			done++;
+			break;
+		}
 	}
 	if (in)
 		r->rdi = vmx_io_add(r->rdi, (int64_t)done * step, bits);

@@ -250,6 +250,7 @@ def test_native_run_exercises_the_checks(hvrun):
         "tp db io-breakpoint-other-port count=0 dr6=0x0 rip=other",
         "tp db watch-ins-destination count=1 dr6=0xffff0ff1 rip=expected",
         "tp db watch-outs-source count=1 dr6=0xffff0ff1 rip=expected",
+        "tp db watch-rep-ins count=1 dr6=0xffff0ff1 rip=insn rcx-after=0",
         "tp syscall phases=2 cs=0x8,0x2b,0x8 ss=0x10,0x23,0x10",
         "tp sysenter phases=2 cs=0x8,0x2b,0x8 ss=0x10,0x33,0x10",
         "tp tsc-adjust read=-1 write=-1 readback=written jump=step back=restored",
