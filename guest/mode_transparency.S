@@ -82,19 +82,33 @@ tp_land_common:
 	.globl tp_db_stub
 tp_db_stub:
 	push	%rax
+	push	%rdx
 	mov	%dr6, %rax
 	mov	%rax, tp_db_dr6(%rip)
-	mov	8(%rsp), %rax
+	mov	16(%rsp), %rax		/* the frame: RIP, CS, RFLAGS */
 	mov	%rax, tp_db_rip(%rip)
-	mov	24(%rsp), %rax
+	mov	32(%rsp), %rax
 	mov	%rax, tp_db_rflags(%rip)
-	andq	$~0x100, 24(%rsp)
-	orq	$0x10000, 24(%rsp)
+	andq	$~0x100, 32(%rsp)
+	orq	$0x10000, 32(%rsp)
+	/* Hit n (of four) into tp_db_dr6s[n], tp_db_rips[n]. */
+	mov	tp_db_count(%rip), %edx
+	and	$3, %edx
+	shl	$3, %edx
+	lea	tp_db_dr6s(%rip), %rax
+	add	%rdx, %rax
+	mov	%dr6, %rdx
+	mov	%rdx, (%rax)
+	mov	tp_db_rip(%rip), %rdx
+	mov	%rdx, tp_db_rips - tp_db_dr6s(%rax)
+	cmpl	$0, tp_db_keep(%rip)	/* keep DR7: several hits per probe */
+	jne	1f
 	xor	%eax, %eax
 	mov	%rax, %dr7
-	mov	$0xffff0ff0, %eax
+1:	mov	$0xffff0ff0, %eax
 	mov	%rax, %dr6
 	incl	tp_db_count(%rip)
+	pop	%rdx
 	pop	%rax
 	iretq
 
@@ -341,6 +355,85 @@ tp_do_watch:
 tp_watch_next:
 	ret
 
+/* Instructions spphv emulates (they exit), for single-step and breakpoint
+ * probes: void tp_x_NAME(uint64_t tf).  With tf != 0, POPF sets TF right
+ * before the instruction: the single-step trap comes after it, at
+ * tp_x_NAME_next.  The NOP at tp_x_NAME_next is the second breakpoint of
+ * the pair probes. */
+.macro tp_x_begin name
+	.globl tp_x_\name, tp_x_\name\()_insn, tp_x_\name\()_next
+tp_x_\name:
+	push	%rbx
+.endm
+.macro tp_x_tf
+	test	%rdi, %rdi
+	jz	1f
+	pushf
+	orq	$0x100, (%rsp)
+	popf
+1:
+.endm
+.macro tp_x_end name
+tp_x_\name\()_next:
+	nop
+	pop	%rbx
+	ret
+.endm
+
+	tp_x_begin cpuid
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	tp_x_tf
+tp_x_cpuid_insn:
+	cpuid
+	tp_x_end cpuid
+
+	tp_x_begin in
+	mov	$0x3fd, %edx		/* COM1 LSR: trapped under spphv */
+	tp_x_tf
+tp_x_in_insn:
+	inb	%dx, %al
+	tp_x_end in
+
+	tp_x_begin rdmsr
+	mov	$0x1b, %ecx		/* IA32_APIC_BASE */
+	tp_x_tf
+tp_x_rdmsr_insn:
+	rdmsr
+	tp_x_end rdmsr
+
+	tp_x_begin xsetbv
+	xor	%ecx, %ecx
+	mov	$3, %eax
+	xor	%edx, %edx
+	tp_x_tf
+tp_x_xsetbv_insn:
+	xsetbv
+	tp_x_end xsetbv
+
+	tp_x_begin in80
+	mov	$0x80, %edx		/* not trapped */
+	tp_x_tf
+tp_x_in80_insn:
+	inb	%dx, %al
+	tp_x_end in80
+
+/* void tp_do_ins(uint64_t dst): one INSB from COM1's LSR to dst;
+ * void tp_do_outs(uint64_t src): one OUTSB from src to COM1's scratch
+ * register (0x3ff).  Both trapped under spphv. */
+	.globl tp_do_ins, tp_ins_next, tp_do_outs, tp_outs_next
+tp_do_ins:
+	mov	$0x3fd, %edx
+	insb
+tp_ins_next:
+	ret
+tp_do_outs:
+	mov	%rdi, %rsi
+	mov	$0x3ff, %edx
+	outsb
+tp_outs_next:
+	ret
+
 /* uint64_t tp_ring3_trip(uint64_t kind): kind 0 = SYSCALL from CPL 0, SYSRET
  * to CPL 3, SYSCALL back; kind 1 = the same with SYSENTER / SYSEXIT.  The
  * entry points record CS and SS at each stop; interrupts stay off (the
@@ -432,6 +525,7 @@ tp_invpcid_desc:
 	.balign 8
 	.globl tp_exc_vector, tp_exc_error, tp_exc_rip, tp_exc_cs, tp_exc_rflags, tp_exc_cr2
 	.globl tp_db_dr6, tp_db_rip, tp_db_rflags, tp_db_count, tp_watch
+	.globl tp_db_dr6s, tp_db_rips, tp_db_keep
 	.globl tp_lapic_ticks, tp_pit_ticks, tp_xgetbv_value, tp_xsetbv_in, tp_msr_value
 	.globl tp_trip_phase, tp_trip_cs, tp_trip_ss, tp_trip_rcx, tp_trip_r11, tp_trip_user_rsp
 	.globl tp_trip_rsp
@@ -445,6 +539,9 @@ tp_exc_cr2:	.quad 0
 tp_db_dr6:	.quad 0
 tp_db_rip:	.quad 0
 tp_db_rflags:	.quad 0
+tp_db_dr6s:	.quad 0, 0, 0, 0
+tp_db_rips:	.quad 0, 0, 0, 0
+tp_db_keep:	.long 0
 tp_xgetbv_value: .quad 0
 tp_xsetbv_in:	.quad 0
 tp_msr_value:	.quad 0

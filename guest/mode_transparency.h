@@ -17,6 +17,7 @@
 #define CR4_SMAP    GUEST_BIT(21)
 #define CR4_PKE     GUEST_BIT(22)
 #define CR4_UMIP    GUEST_BIT(11)
+#define CR4_DE      GUEST_BIT(3)
 #define RFLAGS_RF   GUEST_BIT(16)
 #define RFLAGS_AC   GUEST_BIT(18)
 #define PTE_US      GUEST_BIT(2)
@@ -39,6 +40,13 @@ extern char tp_ss_next[], tp_ibp_insn[], tp_watch_next[];
 extern volatile uint64_t tp_exc_vector, tp_exc_error, tp_exc_rip, tp_exc_cs, tp_exc_rflags,
 	tp_exc_cr2, tp_db_dr6, tp_db_rip, tp_db_rflags, tp_xgetbv_value, tp_xsetbv_in, tp_msr_value, tp_trip_rcx,
 	tp_trip_r11, tp_trip_user_rsp, tp_trip_rsp;
+void tp_x_cpuid(uint64_t), tp_x_in(uint64_t), tp_x_rdmsr(uint64_t), tp_x_xsetbv(uint64_t);
+extern char tp_x_cpuid_insn[], tp_x_cpuid_next[], tp_x_in_insn[], tp_x_in_next[];
+extern char tp_x_rdmsr_insn[], tp_x_rdmsr_next[], tp_x_xsetbv_insn[], tp_x_xsetbv_next[];
+void tp_x_in80(uint64_t), tp_do_ins(uint64_t), tp_do_outs(uint64_t);
+extern char tp_x_in80_insn[], tp_x_in80_next[], tp_ins_next[], tp_outs_next[];
+extern volatile uint64_t tp_db_dr6s[4], tp_db_rips[4];
+extern volatile uint32_t tp_db_keep;
 extern volatile uint32_t tp_db_count, tp_watch, tp_lapic_ticks, tp_pit_ticks, tp_trip_phase;
 extern volatile uint32_t tp_trip_cs[3], tp_trip_ss[3];
 

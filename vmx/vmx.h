@@ -71,6 +71,10 @@ void vmx_set_mtf(bool on);
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error);
 /* Skips the instruction that caused an instruction exit. */
 void vmx_skip_instruction(void);
+/* As vmx_skip_instruction, for an instruction that also matched the data
+ * or I/O breakpoints dr6_bits (B0-B3): their #DB trap follows it, with BS
+ * when TF was set (SDM Vol. 3B 18.3.1.2, 18.3.1.4). */
+void vmx_skip_instruction_db(uint64_t dr6_bits);
 /* Dumps guest state at error level (for crash exits). */
 void vmx_dump_guest_state(const struct guest_regs *r);
 /* Stops the guest: flushes its console line, prints the reason, powers off. */

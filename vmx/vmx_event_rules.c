@@ -163,3 +163,22 @@ struct vmx_step_out vmx_step_machine_exit(struct vmx_step_machine *m, enum vmx_s
 	}
 	return o;
 }
+
+uint64_t vmx_db_match(uint64_t dr7, const uint64_t dr[4], unsigned rw_mask, uint64_t addr,
+		      unsigned len)
+{
+	static const uint64_t bp_len[4] = { 1, 2, 8, 4 }; /* LEN 00, 01, 10, 11 */
+	uint64_t hit = 0;
+
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+		uint64_t n = bp_len[(dr7 >> (18 + 4 * i)) & 3];
+		uint64_t lo = dr[i] & ~(n - 1);
+
+		if (!((dr7 >> (2 * i)) & 3) || !((rw_mask >> rw) & 1))
+			continue;
+		if (lo < addr + len && addr < lo + n)
+			hit |= 1ull << i;
+	}
+	return hit;
+}

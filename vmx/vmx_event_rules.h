@@ -68,6 +68,19 @@ uint64_t vmx_dr6_after_db(uint64_t dr6, uint64_t qual);
  * for an instruction-breakpoint fault (SDM Vol. 3A 18.2.4, 18.3.1). */
 bool vmx_db_is_trap(uint64_t qual, uint64_t dr7);
 
+/* R/W encodings of DR7 (SDM Vol. 3B 18.2.4) as a mask for vmx_db_match:
+ * what an I/O access, a data write and a data read each match. */
+#define VMX_DB_MATCH_IO    (1u << 2)
+#define VMX_DB_MATCH_WRITE ((1u << 1) | (1u << 3))
+#define VMX_DB_MATCH_READ  (1u << 3)
+
+/* B0-B3 for the breakpoints enabled in dr7 (L or G) whose R/W encoding is
+ * in rw_mask and whose range (the address in dr[i], LEN 1, 2, 8 or 4 bytes,
+ * aligned down as the SDM requires, 18.2.5) overlaps [addr, addr + len).
+ * For what an instruction the hypervisor completes would have matched. */
+uint64_t vmx_db_match(uint64_t dr7, const uint64_t dr[4], unsigned rw_mask, uint64_t addr,
+		      unsigned len);
+
 /*
  * The one-instruction step.  Opened at an exit; `delivery` when that exit
  * interrupted the delivery of an event, which is then re-injected and the

@@ -34,6 +34,11 @@ void vmx_hypercall(struct guest_regs *r);
 
 void vmx_skip_instruction(void)
 {
+	vmx_skip_instruction_db(0);
+}
+
+void vmx_skip_instruction_db(uint64_t dr6_bits)
+{
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 	/* Blocking by STI/MOV SS ends with the instruction (SDM Vol. 3C 25.4.2). */
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
@@ -41,10 +46,21 @@ void vmx_skip_instruction(void)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* The processor clears RF once an instruction completes (SDM Vol. 3B
+	 * 18.3.1.1); one completed here must too, or an instruction breakpoint
+	 * on the next instruction, RF's one-instruction suppression over, is
+	 * lost (the guest returned from a #DB for this one with RF = 1). */
+	uint64_t rflags = vmcs_readl(GUEST_RFLAGS);
+
+	if (rflags & X86_RFLAGS_RF)
+		vmcs_writel(GUEST_RFLAGS, rflags & ~X86_RFLAGS_RF);
 	/* The emulated instruction completed with TF = 1: the single-step trap
-	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set. */
-	if (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_TF)
-		vmx_event_queue_db(X86_DR6_BS);
+	 * follows it (SDM Vol. 3A 18.3.1.4), DR6.BS set; one #DB reports it
+	 * with the breakpoints the instruction matched. */
+	if (rflags & X86_RFLAGS_TF)
+		dr6_bits |= X86_DR6_BS;
+	if (dr6_bits)
+		vmx_event_queue_db(dr6_bits);
 }
 
 void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error)

@@ -11,6 +11,8 @@
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "vmx/vmx.h"
+#include "vmx/vmx_event.h"
+#include "vmx/vmx_event_rules.h"
 #include "vmx/vmx_guest_mem.h"
 #include "vmx/vmx_io.h"
 #include "vmx/vmx_ops.h"
@@ -56,6 +58,35 @@ static void vmx_io_out(uint16_t port, unsigned size, uint32_t v)
 {
 	for (unsigned i = 0; i < size; i++)
 		vmx_io_out_byte((uint16_t)(port + i), (uint8_t)(v >> (8 * i)));
+}
+
+/* The guest's debug registers: DR0-DR3 are its own in the processor (the
+ * hypervisor never writes them, VM exits leave them, SDM Vol. 3C 28.5.1),
+ * DR7 is the one the exit saved (vmx/vmx_vmcs.c). */
+struct vmx_io_dbg {
+	uint64_t dr7;
+	uint64_t dr[4];
+	bool io; /* CR4.DE: R/W = 10 means I/O (Vol. 3B 18.2.4) */
+};
+
+static bool vmx_io_dbg_read(struct vmx_io_dbg *d)
+{
+	d->dr7 = vmcs_readl(GUEST_DR7);
+	if (!(d->dr7 & 0xff))
+		return false;
+	__asm__ volatile("mov %%dr0, %0" : "=r"(d->dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(d->dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(d->dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(d->dr[3]));
+	d->io = vmcs_readl(GUEST_CR4) & X86_CR4_DE;
+	return true;
+}
+
+/* The breakpoints an access to port [port, port + size) matched: I/O ones
+ * only with CR4.DE (else R/W = 10 is undefined, 18.2.4). */
+static uint64_t vmx_io_dbg_port(const struct vmx_io_dbg *d, uint16_t port, unsigned size)
+{
+	return d->io ? vmx_db_match(d->dr7, d->dr, VMX_DB_MATCH_IO, port, size) : 0;
 }
 
 /* Address size of a string instruction: from the instruction-information
@@ -104,7 +135,9 @@ static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, un
 	unsigned bits = vmx_io_addr_bits();
 	uint64_t count = rep ? (r->rcx & vmx_io_mask(bits)) : 1, done;
 	int64_t step = (vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
-	uint64_t gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	uint64_t gla = vmcs_readl(GUEST_LINEAR_ADDRESS), hit = 0;
+	struct vmx_io_dbg dbg;
+	bool dbg_on = vmx_io_dbg_read(&dbg);
 
 	for (done = 0; done < count && done < VMX_IO_REP_CHUNK; done++) {
 		uint64_t a = gla + (uint64_t)((int64_t)done * step), gpa;
@@ -127,6 +160,13 @@ static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, un
 		}
 		if (!in)
 			vmx_io_out(port, size, v);
+		/* The element's memory access and the port access, as data and
+		 * I/O breakpoints see them (a trap after the iteration, SDM
+		 * Vol. 3B 18.3.1.2). */
+		if (dbg_on)
+			hit |= vmx_io_dbg_port(&dbg, port, size) |
+			       vmx_db_match(dbg.dr7, dbg.dr,
+					    in ? VMX_DB_MATCH_WRITE : VMX_DB_MATCH_READ, a, size);
 	}
 	if (in)
 		r->rdi = vmx_io_add(r->rdi, (int64_t)done * step, bits);
@@ -135,7 +175,9 @@ static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, un
 	if (rep)
 		r->rcx = vmx_io_add(r->rcx, -(int64_t)done, bits);
 	if (done == count)
-		vmx_skip_instruction();
+		vmx_skip_instruction_db(hit);
+	else if (hit)
+		vmx_event_queue_db(hit); /* RIP stays on the REP instruction */
 }
 
 bool vmx_io_console(struct guest_regs *r, uint64_t qual)
@@ -160,6 +202,8 @@ bool vmx_io_console(struct guest_regs *r, uint64_t qual)
 	} else {
 		vmx_io_out(port, size, (uint32_t)r->rax);
 	}
-	vmx_skip_instruction();
+	struct vmx_io_dbg dbg;
+
+	vmx_skip_instruction_db(vmx_io_dbg_read(&dbg) ? vmx_io_dbg_port(&dbg, port, size) : 0);
 	return true;
 }

@@ -66,12 +66,19 @@ static void vmx_setup_controls(struct vmx_cpu *v, const struct vmx_guest_setup *
 	v->proc = vmx_controls(VMX_CTL_PROC, proc_req, 0, c->proc_msr);
 	v->proc2 = vmx_controls(VMX_CTL_PROC2, proc2_req, proc2_opt, c->proc2_msr);
 	/* EFER and PAT are passed through to the guest (vmx/vmx_msr_policy.c):
-	 * that is safe only while entry and exit switch them. */
+	 * that is safe only while entry and exit switch them.  DR7 and
+	 * IA32_DEBUGCTL are the guest's too, but every VM exit sets DR7 to
+	 * 400H and clears IA32_DEBUGCTL (SDM Vol. 3C 28.5.1): without "save
+	 * debug controls" (28.3.1) and "load debug controls" (27.3.2.1) any
+	 * exit would disable the guest's breakpoints, and its DEBUGCTL writes
+	 * (the VMCS field, vmx/vmx_msr.c) would never take effect. */
 	v->exit = vmx_controls(VMX_CTL_EXIT, VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			       VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
-			       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT, 0, c->exit_msr);
+			       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
+			       VM_EXIT_SAVE_DEBUG_CONTROLS, 0, c->exit_msr);
 	v->entry = vmx_controls(VMX_CTL_ENTRY,
-				VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0, c->entry_msr);
+				VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+				VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, c->entry_msr);
 	v->spp_hw = !!(v->proc2 & SECONDARY_EXEC_EPT_SPP);
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, v->pin);

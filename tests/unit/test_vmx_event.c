@@ -237,6 +237,29 @@ static void test_step_idle_passes_everything(void **state)
 	}
 }
 
+static void test_db_match(void **state)
+{
+	const uint64_t dr[4] = { 0x3fd, 0x1004, 0x2000, 0x3000 };
+	/* DR0: L0, I/O, 1 byte.  DR1: G1, writes, 4 bytes.  DR2: disabled,
+	 * I/O.  DR3: L3, reads and writes, 8 bytes. */
+	uint64_t dr7 = 0x400 | (1u << 0) | (2ull << 16) | (1u << 3) | (1ull << 20) | (3ull << 22) |
+		       (2ull << 24) | (1u << 6) | (3ull << 28) | (2ull << 30);
+
+	(void)state;
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_IO, 0x3fd, 1), 1);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_IO, 0x3fc, 2), 1);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_IO, 0x3fc, 1), 0);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_IO, 0x2000, 1), 0); /* disabled */
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_WRITE, 0x1007, 1), 2);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_WRITE, 0x1008, 1), 0);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_READ, 0x1004, 1), 0); /* writes only */
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_READ, 0x3007, 1), 8);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_WRITE, 0x2ffc, 8), 8);
+	assert_int_equal(vmx_db_match(dr7, dr, VMX_DB_MATCH_IO, 0x3fd, 1) |
+			 vmx_db_match(dr7, dr, VMX_DB_MATCH_WRITE, 0x1004, 4), 3);
+	assert_int_equal(vmx_db_match(0x400, dr, VMX_DB_MATCH_IO | VMX_DB_MATCH_WRITE, 0x3fd, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_step_second_page),
 		cmocka_unit_test(test_step_delivery),
 		cmocka_unit_test(test_step_idle_passes_everything),
+		cmocka_unit_test(test_db_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
