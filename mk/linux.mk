@@ -45,22 +45,30 @@ TEST_DEPS += $(LINUX_INITRAMFS)
 # hypervisor; and the same with two CPUs, which the kernel must bring up
 # natively (the --smp 2 test's reference: under the hypervisor it sees one).
 # The kernel arguments are the tests' (tests/integration/test_linux.py ARGS).
+# The one-CPU boot also writes the kernel's data symbols (/proc/kallsyms,
+# types b/d) to a second serial port, build/linux/kallsyms.txt: the deny test
+# picks its sub-page from them (spphv.kallsyms, read by tests/linux/init;
+# nokaslr keeps every address the same without it).
 LINUX_TEST_ARGS := console=ttyS0 nokaslr panic=-1
 LINUX_NATIVE := $(BUILD)/linux/native.log
 LINUX_NATIVE_SMP2 := $(BUILD)/linux/native-smp2.log
-# $(call linux_native,QEMU options): the recipe for one native log.
+LINUX_KALLSYMS := $(BUILD)/linux/kallsyms.txt
+# $(call linux_native,QEMU options,extra kernel arguments): the recipe for
+# one native log.
 define linux_native
 	@test -n "$(LINUX_KERNEL)" || { echo "no /boot/vmlinuz-*: install linux-image-amd64 (tools/install-deps)" >&2; exit 1; }
 	@$(if $(Q),echo "  QEMU    $@ (native Linux boot $(strip $(1)))")
 	$(Q)rm -f $@.tmp; timeout 180 qemu-system-x86_64 -m 256 $(1) -display none -no-reboot \
-		-monitor none -serial file:$@.tmp -kernel $(LINUX_KERNEL) \
-		-initrd $(LINUX_INITRAMFS) -append "$(LINUX_TEST_ARGS)" \
+		-monitor none -serial file:$@.tmp $(3) -kernel $(LINUX_KERNEL) \
+		-initrd $(LINUX_INITRAMFS) -append "$(LINUX_TEST_ARGS) $(2)" \
 		</dev/null >/dev/null 2>&1; \
 	grep -q "spphv-linux: poweroff" $@.tmp || { echo "native Linux boot failed:" >&2; \
 		tail -20 $@.tmp >&2; exit 1; }; mv $@.tmp $@
 endef
 $(LINUX_NATIVE): $(LINUX_INITRAMFS) $(LINUX_KERNEL) mk/linux.mk
-	$(call linux_native,-smp 1)
+	$(call linux_native,-smp 1,spphv.kallsyms,-serial file:$(LINUX_KALLSYMS).tmp)
+	$(Q)grep -q "kallsyms-dumped" $@ && mv $(LINUX_KALLSYMS).tmp $(LINUX_KALLSYMS) || \
+		{ echo "native Linux boot: no kallsyms dump" >&2; rm -f $@; exit 1; }
 $(LINUX_NATIVE_SMP2): $(LINUX_INITRAMFS) $(LINUX_KERNEL) mk/linux.mk
 	$(call linux_native,-smp 2)
 TEST_DEPS += $(LINUX_NATIVE) $(LINUX_NATIVE_SMP2)
