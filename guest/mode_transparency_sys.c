@@ -18,6 +18,8 @@
 #define MSR_LSTAR        0xc0000082
 #define MSR_FMASK        0xc0000084
 #define MSR_TSC_ADJUST   0x3b
+#define MSR_TSC          0x10
+#define MSR_TSC_DEADLINE 0x6e0
 #define EFER_SCE         GUEST_BIT(0)
 #define TP_LAPIC         0xfee00000ull
 #define LAPIC_SVR        0xf0
@@ -197,6 +199,38 @@ static uint32_t tp_wait(volatile uint32_t *count, uint32_t want)
 	return *count;
 }
 
+/* TSC-deadline mode (SDM Vol. 3A 11.5.4.1): the timer fires once the TSC
+ * reaches IA32_TSC_DEADLINE, which then reads 0 (Bochs 2.7 keeps the value:
+ * reads-zero=0 in both runs); the same after the guest moved its TSC
+ * forward by 2^40 (a TSC offset under spphv, vmx/vmx_msr.c). */
+static void tp_deadline_line(const char *name)
+{
+	int32_t w, r;
+
+	tp_lapic_ticks = 0;
+	w = tp_wrmsr(MSR_TSC_DEADLINE, tp_rdtsc() + 20000);
+	uint32_t n = tp_wait(&tp_lapic_ticks, 1);
+	uint64_t after = tp_rdmsr(MSR_TSC_DEADLINE, &r);
+
+	con_printf("guest: tp tsc-deadline %s write=%d fired=%u read-after=%d reads-zero=%u\n", name,
+		   w, n >= 1, r, after == 0);
+}
+
+static void tp_check_tsc_deadline(void)
+{
+	if (!((cpu_cpuid(1, 0).ecx >> 24) & 1)) {
+		con_printf("guest: tp tsc-deadline absent\n");
+		return;
+	}
+	tp_lapic_write(LAPIC_LVT_TIMER, TP_LAPIC_TIMER_VECTOR | (2u << 17));
+	tp_deadline_line("plain");
+	int32_t w = tp_wrmsr(MSR_TSC, tp_rdtsc() + (1ull << 40));
+
+	con_printf("guest: tp tsc-deadline tsc-write=%d\n", w);
+	tp_deadline_line("after-tsc-write");
+	tp_lapic_write(LAPIC_LVT_TIMER, LAPIC_MASKED);
+}
+
 void tp_check_timers(void)
 {
 	/* Only the vectors under test may arrive: mask the 8259s (the BIOS
@@ -219,6 +253,7 @@ void tp_check_timers(void)
 		   n >= 1, tp_lapic_ticks == 1, running > 0 && running <= 20000,
 		   tp_lapic_read(LAPIC_TIMER_CUR), tp_lapic_read(LAPIC_LVT_TIMER));
 	tp_lapic_write(LAPIC_LVT_TIMER, LAPIC_MASKED);
+	tp_check_tsc_deadline();
 
 	/* PIT channel 0, mode 2, ~1 ms, through the master 8259 remapped to
 	 * vector 0x20 (ICW1-4: edge, cascade, 8086 mode). */

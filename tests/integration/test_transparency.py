@@ -56,6 +56,16 @@ KNOWN = {
                        "operand not in guest RAM`) where the processor raises #PF",
 }
 
+# Where the native run is not the SDM's machine but Bochs's: the line under
+# spphv must be the SDM's, natively either.
+EMULATOR = {
+    "tp tsc-deadline after-tsc-write ": (
+        "tp tsc-deadline after-tsc-write write=-1 fired=1 read-after=-1 reads-zero=0",
+        "Bochs 2.7 never fires a TSC deadline armed after a write to IA32_TSC "
+        "(SDM Vol. 3A 11.5.4.1: it fires when the TSC reaches the deadline); "
+        "under spphv the write is a TSC offset and the deadline is translated"),
+}
+
 # (leaf, subleaf, register) -> [(bit, value under spphv, name)]
 CPUID_BITS = {
     (1, 0, "ecx"): [(31, 1, "hypervisor-bit"), (5, 0, "vmx"),
@@ -115,6 +125,10 @@ def compare(native, hv):
         for i in range(max(len(native["other"]), len(hv["other"]))):
             a = native["other"][i] if i < len(native["other"]) else None
             b = hv["other"][i] if i < len(hv["other"]) else None
+            emu = [v for k, v in EMULATOR.items() if a and b and a.startswith(k)
+                   and b.startswith(k)]
+            if emu and b == emu[0][0]:
+                continue
             if a != b:
                 bad.append(f"line: {a!r} -> {b!r}")
 
@@ -264,6 +278,9 @@ def test_native_run_exercises_the_checks(hvrun):
         "tp user pf-supervisor-write vector=14 err=0x7 rip=other cs=0x2b cr2=0x600000",
         "tp user ac vector=17 err=0x0 rip=first cs=0x2b",
     ]
+    # TSC-deadline mode fires (SDM Vol. 3A 11.5.4.1; that the MSR then
+    # reads 0 Bochs 2.7 does not model).
+    assert any(l.startswith("tp tsc-deadline plain write=-1 fired=1 ") for l in other), other
     missing = [w for w in want if w not in other]
     assert not missing, "\n".join(missing) + "\n" + "\n".join(other)
 
