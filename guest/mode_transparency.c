@@ -203,6 +203,10 @@ static void tp_check_xsave(void)
 	con_printf("guest: tp xsetbv x87sse=%d nox87=%d avx-nosse=%d bit63=%d xcr1=%d "
 		   "all=%d xcr0=0x%lx get0=%d\n", s_x87sse, s_nox87, s_avx_nosse, s_unsup, s_xcr1,
 		   s_all, after_all, g0);
+	/* CPUID leaf 0DH EBX: the XSAVE area size for the XCR0 in force. */
+	con_printf("guest: tp xsave size-xcr0-all=0x%x\n", cpu_cpuid(0xd, 0).ebx);
+	tp_xsetbv(0, 3);
+	con_printf("guest: tp xsave size-xcr0-x87sse=0x%x\n", cpu_cpuid(0xd, 0).ebx);
 	tp_xsetbv(0, x0);
 	tp_write_cr4(cr4);
 	con_printf("guest: tp xsave osxsave-cleared-cpuid=%u\n", tp_bit(cpu_cpuid(1, 0).ecx, 27));
@@ -566,6 +570,7 @@ uint32_t guest_mode_transparency(const struct guest_boot *b)
 	tp_check_msrs();
 	tp_check_tsc();
 	tp_check_timers();
+	tp_check_misc();
 	tp_check_mmap(b);
 	__asm__ volatile("lidt %0" : : "m"(tp_old_idtr) : "memory");
 	con_printf("guest: tp done\n");

@@ -64,6 +64,7 @@ void tp_check_sys(void);
 void tp_check_msrs(void);
 void tp_check_tsc(void);
 void tp_check_timers(void);
+void tp_check_misc(void);
 void tp_check_mmap(const struct guest_boot *b);
 
 /* guest/mode_transparency_user.c: CPL 3. */

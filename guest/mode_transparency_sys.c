@@ -272,6 +272,60 @@ void tp_check_timers(void)
 	con_printf("guest: tp pit-irq0 ticks-at-least-3=%u vector=0x%x\n", n >= 3, TP_PIT_VECTOR);
 }
 
+/* ---- Instructions an OS uses that a hypervisor may intercept ---- */
+
+/* CR8 is the local APIC's TPR[7:4] (SDM Vol. 3A 11.8.6.1); RDTSCP and
+ * RDPID return IA32_TSC_AUX (Vol. 2B); CPUID leaf 0DH reports the XSAVE
+ * area for the XCR0 in force (Vol. 2A); MONITOR / MWAIT wait until an
+ * interrupt (the local APIC timer here) ends the wait (Vol. 2B MWAIT). */
+void tp_check_misc(void)
+{
+	uint64_t cr8 = 0;
+	uint32_t tpr;
+
+	__asm__ volatile("mov %0, %%cr8" : : "r"(5ull));
+	__asm__ volatile("mov %%cr8, %0" : "=r"(cr8));
+	tpr = tp_lapic_read(0x80);
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull));
+	con_printf("guest: tp cr8 read=0x%lx lapic-tpr=0x%x\n", cr8, tpr);
+
+	struct cpuid_regs e1 = cpu_cpuid(0x80000001, 0), c7 = cpu_cpuid(7, 0);
+
+	if ((e1.edx >> 27) & 1) {
+		uint32_t lo, hi, aux;
+		int32_t w = tp_wrmsr(0xc0000103, 0x1234);
+
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+		con_printf("guest: tp rdtscp aux-write=%d aux=0x%x\n", w, aux);
+		if ((c7.ecx >> 22) & 1) {
+			uint64_t pid = 0;
+
+			__asm__ volatile("rdpid %0" : "=r"(pid));
+			con_printf("guest: tp rdpid value=0x%lx\n", pid);
+		}
+		tp_wrmsr(0xc0000103, 0);
+	} else {
+		con_printf("guest: tp rdtscp absent\n");
+	}
+
+	if ((cpu_cpuid(1, 0).ecx >> 3) & 1) {
+		static volatile uint64_t line[8] __attribute__((aligned(64)));
+
+		tp_lapic_ticks = 0;
+		tp_lapic_write(LAPIC_TIMER_DIV, 0xb);
+		tp_lapic_write(LAPIC_LVT_TIMER, TP_LAPIC_TIMER_VECTOR);
+		tp_lapic_write(LAPIC_TIMER_INIT, 20000);
+		__asm__ volatile("monitor" : : "a"(line), "c"(0), "d"(0));
+		__asm__ volatile("sti; mwait; cli" : : "a"(0), "c"(0) : "memory");
+		uint32_t n = tp_wait(&tp_lapic_ticks, 1);
+
+		tp_lapic_write(LAPIC_LVT_TIMER, LAPIC_MASKED);
+		con_printf("guest: tp mwait woken=1 ticks=%u\n", n);
+	} else {
+		con_printf("guest: tp mwait absent\n");
+	}
+}
+
 /* ---- Memory map ---- */
 
 void tp_check_mmap(const struct guest_boot *b)
