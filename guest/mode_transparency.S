@@ -210,11 +210,15 @@ tp_do_xsetbv:
 	mov	tp_xsetbv_in(%rip), %rax
 	mov	%rax, %rdx
 	shr	$32, %rdx
+	.globl tp_xsetbv_insn
+tp_xsetbv_insn:
 	xsetbv
 	ret
 
 	.globl tp_do_mov_cr4
 tp_do_mov_cr4:
+	.globl tp_mov_cr4_insn
+tp_mov_cr4_insn:
 	mov	%rdi, %cr4
 	ret
 
@@ -308,6 +312,8 @@ tp_u_ac:				/* misaligned with CR0.AM and RFLAGS.AC */
 	.globl tp_do_rdmsr, tp_do_wrmsr
 tp_do_rdmsr:
 	mov	%edi, %ecx
+	.globl tp_rdmsr_insn
+tp_rdmsr_insn:
 	rdmsr
 	shl	$32, %rdx
 	or	%rdx, %rax

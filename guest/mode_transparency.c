@@ -377,6 +377,17 @@ static void tp_check_exceptions(void)
 	tp_exc_line("ud", tp_do_ud, 0, tp_ud_insn);
 	tp_exc_line("de", tp_do_de, 0, tp_de_insn);
 	tp_exc_line("bp", tp_do_bp, 0, tp_bp_next);
+	/* Faults spphv raises for the guest from an exit (an MSR the policy
+	 * denies, XSETBV of an XCR other than 0, CR4.VMXE which the guest was
+	 * told it lacks): the same frame as the processor's. */
+	tp_exc_line("gp-rdmsr-unknown", tp_do_rdmsr, 0x12345678, tp_rdmsr_insn);
+	uint64_t cr4 = cpu_read_cr4();
+
+	tp_write_cr4(cr4 | CR4_OSXSAVE);
+	tp_xsetbv_in = 0;
+	tp_exc_line("gp-xsetbv-xcr1", tp_do_xsetbv, 1, tp_xsetbv_insn);
+	tp_write_cr4(cr4);
+	tp_exc_line("gp-cr4-reserved", tp_do_mov_cr4, cpu_read_cr4() | (1ull << 63), tp_mov_cr4_insn);
 }
 
 /* ---- Debug exceptions ---- */
