@@ -39,7 +39,8 @@ extern char tp_rdmsr_insn[], tp_xsetbv_insn[], tp_mov_cr4_insn[];
 extern char tp_ud_insn[], tp_de_insn[], tp_bp_next[], tp_read_insn[];
 extern char tp_ss_next[], tp_ibp_insn[], tp_watch_next[];
 extern volatile uint64_t tp_exc_vector, tp_exc_error, tp_exc_rip, tp_exc_cs, tp_exc_rflags,
-	tp_exc_cr2, tp_db_dr6, tp_db_rip, tp_db_rflags, tp_xgetbv_value, tp_xsetbv_in, tp_msr_value, tp_trip_rcx,
+	tp_exc_cr2, tp_db_dr6, tp_db_rip, tp_db_rflags, tp_xgetbv_value, tp_xsetbv_in,
+	tp_msr_value, tp_trip_rcx,
 	tp_trip_r11, tp_trip_user_rsp, tp_trip_rsp;
 void tp_x_cpuid(uint64_t), tp_x_in(uint64_t), tp_x_rdmsr(uint64_t), tp_x_xsetbv(uint64_t);
 extern char tp_x_cpuid_insn[], tp_x_cpuid_next[], tp_x_in_insn[], tp_x_in_next[];
@@ -57,6 +58,9 @@ extern volatile uint32_t tp_trip_cs[3], tp_trip_ss[3];
 void tp_set_gate(unsigned vector, void (*fn)(void));
 void tp_user(uint64_t va, bool on);
 uint64_t tp_rdmsr(uint32_t msr, int32_t *vec);
+void tp_write_cr4(uint64_t v);
+int32_t tp_xsetbv(uint32_t xcr, uint64_t v);
+int32_t tp_xgetbv(uint32_t xcr, uint64_t *v);
 int32_t tp_wrmsr(uint32_t msr, uint64_t v);
 int32_t tp_mov_cr4(uint64_t v);
 
@@ -67,6 +71,9 @@ void tp_check_tsc(void);
 void tp_check_timers(void);
 void tp_check_misc(void);
 void tp_check_mmap(const struct guest_boot *b);
+
+/* guest/mode_transparency_db.c: debug exceptions. */
+void tp_check_debug(void);
 
 /* guest/mode_transparency_user.c: CPL 3. */
 void tp_check_user(void);

@@ -48,7 +48,8 @@ struct tp_gdtr {
 
 static void tp_gdt_init(void)
 {
-	uint64_t tss = (uint64_t)(uintptr_t)tp_tss, rsp0 = (uint64_t)(uintptr_t)(tp_rsp0_stack + sizeof(tp_rsp0_stack));
+	uint64_t tss = (uint64_t)(uintptr_t)tp_tss;
+	uint64_t rsp0 = (uint64_t)(uintptr_t)(tp_rsp0_stack + sizeof(tp_rsp0_stack));
 	struct tp_gdtr g = { sizeof(tp_gdt) - 1, (uint64_t)(uintptr_t)tp_gdt };
 
 	tp_tss[1] = (uint32_t)rsp0;
