@@ -304,6 +304,17 @@ tp_u_pf_unmapped:
 	movabs	$0x100000000, %rax
 	mov	(%rax), %eax
 	jmp	tp_u_done
+	.globl tp_u_ins_super, tp_u_ins_user
+tp_u_ins_super:				/* INSB (IOPL 3) into a supervisor page */
+	mov	$0x600000, %edi
+	mov	$0x3fd, %edx
+	insb
+	jmp	tp_u_done
+tp_u_ins_user:				/* INSB (IOPL 3) onto its own stack */
+	lea	-64(%rsp), %rdi
+	mov	$0x3fd, %edx
+	insb
+	jmp	tp_u_done
 tp_u_ac:				/* misaligned with CR0.AM and RFLAGS.AC */
 	mov	-15(%rsp), %eax
 	jmp	tp_u_done
@@ -430,6 +441,8 @@ tp_x_in80_insn:
 	.globl tp_do_ins, tp_ins_next, tp_do_outs, tp_outs_next
 tp_do_ins:
 	mov	$0x3fd, %edx
+	.globl tp_ins_insn
+tp_ins_insn:
 	insb
 tp_ins_next:
 	ret
@@ -446,6 +459,8 @@ tp_rep_ins_next:
 tp_do_outs:
 	mov	%rdi, %rsi
 	mov	$0x3ff, %edx
+	.globl tp_outs_insn
+tp_outs_insn:
 	outsb
 tp_outs_next:
 	ret

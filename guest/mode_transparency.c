@@ -27,6 +27,7 @@ uint32_t guest_mode_transparency(const struct guest_boot *b);
 #define TP_UNMAPPED 0x100000000ull
 /* A 2 MiB page of guest RAM the checks may make user-accessible. */
 #define TP_USER_PAGE 0x400000ull
+#define CR0_WP GUEST_BIT(16)
 
 struct tp_gate {
 	uint16_t off_lo, sel;
@@ -391,42 +392,52 @@ static void tp_check_exceptions(void)
 	tp_exc_line("gp-cr4-reserved", tp_do_mov_cr4, cpu_read_cr4() | (1ull << 63), tp_mov_cr4_insn);
 }
 
-/* case=ins-unmapped: one INSB from COM1's LSR into an unmapped page.  The
- * processor raises #PF (W = 1, CR2 the address, SDM Vol. 3A 4.7); spphv,
- * which completes I/O to that port itself, stops the guest instead (a
- * known difference, docs/architecture.md). */
-static uint32_t tp_case_ins_unmapped(void)
+/* INS / OUTS on COM1's ports, which spphv completes for the guest, with
+ * operands the guest's paging does not allow: the #PF of SDM Vol. 3A 4.7
+ * (W for the INS store, P for a protection fault, CR2 the byte), nothing
+ * written (a read-only page, CR0.WP; a user page under SMAP unless
+ * RFLAGS.AC). */
+static void tp_check_string_io(void)
 {
-	int32_t vec = tp_try(tp_do_ins, TP_UNMAPPED + 0x40);
+	uint64_t *pde = tp_pde(TP_USER_PAGE), saved = *pde, cr0 = cpu_read_cr0();
+	uint64_t cr4 = cpu_read_cr4(), at = TP_USER_PAGE + 0x100;
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)at;
 
-	con_printf("guest: tp ins-unmapped vector=%d err=0x%lx cr2=0x%lx\n", vec, tp_exc_error,
-		   tp_exc_cr2);
-	return vec == EXC_PF ? GUEST_EXIT_OK : GUEST_EXIT_FAIL;
+	tp_exc_line("pf-ins-unmapped", tp_do_ins, TP_UNMAPPED + 0x40, tp_ins_insn);
+	tp_exc_line("pf-outs-unmapped", tp_do_outs, TP_UNMAPPED + 0x80, tp_outs_insn);
+	*p = 0xa5;
+	*pde &= ~(uint64_t)PTE_W;
+	tp_write_cr3(tp_read_cr3());
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP) : "memory");
+	tp_exc_line("pf-ins-readonly-wp", tp_do_ins, at, tp_ins_insn);
+	con_printf("guest: tp string-io readonly-byte=0x%x\n", *p);
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~(uint64_t)CR0_WP) : "memory");
+	tp_exc_line("ins-readonly-no-wp", tp_do_ins, at, tp_ins_insn);
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	*pde = saved;
+	tp_write_cr3(tp_read_cr3());
+	if ((cpu_cpuid(7, 0).ebx >> 20) & 1) {
+		tp_user(TP_USER_PAGE, true);
+		tp_mov_cr4(cr4 | CR4_SMAP);
+		tp_exc_line("pf-ins-smap", tp_do_ins, at, tp_ins_insn);
+		__asm__ volatile("stac" ::: "memory");
+		tp_exc_line("ins-smap-ac", tp_do_ins, at, tp_ins_insn);
+		__asm__ volatile("clac" ::: "memory");
+		tp_mov_cr4(cr4);
+		tp_user(TP_USER_PAGE, false);
+	}
 }
 
 uint32_t guest_mode_transparency(const struct guest_boot *b)
 {
-	char c[16];
-
 	tp_idt_init();
-	if (boot_arg_str(b, "case", c, sizeof(c)) == BOOT_ARG_OK) {
-		const char *want = "ins-unmapped";
-		unsigned i = 0;
-
-		while (c[i] && c[i] == want[i])
-			i++;
-		if (c[i] || want[i]) {
-			con_printf("guest: FAIL mode=transparency case=ins-unmapped or none\n");
-			return GUEST_EXIT_USAGE;
-		}
-		return tp_case_ins_unmapped();
-	}
 	tp_check_cpuid();
 	tp_check_xsave();
 	tp_check_pke();
 	tp_check_pcid();
 	tp_check_smep_smap();
 	tp_check_exceptions();
+	tp_check_string_io();
 	tp_check_debug();
 	tp_check_sys();
 	tp_check_user();

@@ -35,6 +35,7 @@ void tp_do_single_step(void), tp_do_ibp(void), tp_do_watch(void);
 uint32_t tp_ring3_trip(uint64_t kind);
 void tp_syscall_entry(void), tp_sysenter_entry(void);
 extern char tp_gp_sel_insn[], tp_gp_noncanon_insn[], tp_pf_read_insn[], tp_pf_write_insn[];
+extern char tp_ins_insn[], tp_outs_insn[];
 extern char tp_rdmsr_insn[], tp_xsetbv_insn[], tp_mov_cr4_insn[];
 extern char tp_ud_insn[], tp_de_insn[], tp_bp_next[], tp_read_insn[];
 extern char tp_ss_next[], tp_ibp_insn[], tp_watch_next[];

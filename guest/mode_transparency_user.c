@@ -23,6 +23,7 @@ void tp_u_done(void), tp_u_nothing(void), tp_u_sgdt(void), tp_u_sidt(void), tp_u
 void tp_u_str(void), tp_u_hlt(void), tp_u_mov_cr0(void), tp_u_rdmsr(void), tp_u_cli(void);
 void tp_u_in(void), tp_u_rdtsc(void), tp_u_int3(void), tp_u_int80(void), tp_u_pf_super(void);
 void tp_u_pf_super_write(void), tp_u_pf_unmapped(void), tp_u_ac(void);
+void tp_u_ins_super(void), tp_u_ins_user(void);
 
 /* The boot GDT's three entries, then the selectors SYSRET / SYSEXIT and IRET
  * to CPL 3 use, then a 64-bit TSS (SDM Vol. 3A 3.4.5, 8.2.3). */
@@ -124,6 +125,9 @@ void tp_check_user(void)
 	tp_user_line("pf-supervisor-read", tp_u_pf_super, TP_USER_RFLAGS);
 	tp_user_line("pf-supervisor-write", tp_u_pf_super_write, TP_USER_RFLAGS);
 	tp_user_line("pf-unmapped", tp_u_pf_unmapped, TP_USER_RFLAGS);
+	/* INS at CPL 3 (IOPL 3): its store is a user write (Vol. 3A 4.6). */
+	tp_user_line("ins-supervisor-page", tp_u_ins_super, TP_USER_RFLAGS | (3u << 12));
+	tp_user_line("ins-user-page", tp_u_ins_user, TP_USER_RFLAGS | (3u << 12));
 	tp_user_line("misaligned", tp_u_ac, TP_USER_RFLAGS | RFLAGS_AC);
 	/* #AC needs CR0.AM, RFLAGS.AC and CPL 3 (Vol. 3A 6.15, #AC). */
 	tp_write_cr0(cr0 | CR0_AM);

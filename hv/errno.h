@@ -18,6 +18,9 @@
 #ifndef ENOMEM
 #define ENOMEM  12
 #endif
+#ifndef EACCES
+#define EACCES  13
+#endif
 #ifndef EFAULT
 #define EFAULT  14
 #endif

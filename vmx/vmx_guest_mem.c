@@ -6,7 +6,11 @@
 
 #define PTE_P  (1ull << 0)
 #define PTE_W  (1ull << 1)
+#define PTE_US (1ull << 2)
 #define PTE_PS (1ull << 7)
+#define PF_P (1u << 0)
+#define PF_W (1u << 1)
+#define PF_U (1u << 2)
 #define ADDR_52 0x000ffffffffff000ull
 
 uint8_t *vmx_guest_phys(uint64_t gpa)
@@ -105,5 +109,49 @@ int vmx_guest_translate(uint64_t gla, bool write, uint64_t *gpa)
 			return -EFAULT;
 		*gpa = (e & ADDR_52) | (gla & 0xfff);
 	}
+	return vmx_guest_phys(*gpa) ? 0 : -EFAULT;
+}
+
+int vmx_guest_translate_access(uint64_t gla, const struct vmx_guest_access *acc,
+			       uint64_t *gpa, uint32_t *pf_error)
+{
+	uint64_t cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
+	uint64_t table = vmcs_readl(GUEST_CR3) & ADDR_52, e = 0;
+	bool writable = true, user = true;
+	uint32_t err = (acc->write ? PF_W : 0) | (acc->user ? PF_U : 0);
+	int level;
+
+	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (cr4 & X86_CR4_LA57) ||
+	    !(vmcs_read64(GUEST_IA32_EFER) & X86_EFER_LMA))
+		return -EFAULT;
+	/* A non-canonical address is #GP, not #PF (Vol. 3A 3.3.7.1): the
+	 * caller's problem, as before. */
+	if ((uint64_t)((int64_t)(gla << 16) >> 16) != gla)
+		return -EFAULT;
+	for (level = 4; level >= 1; level--) {
+		if (vmx_read_entry(table + ((gla >> (12 + 9 * (level - 1))) & 0x1ff) * 8, 8, &e))
+			return -EFAULT;
+		if (!(e & PTE_P)) {
+			*pf_error = err; /* P = 0: not present */
+			return -EACCES;
+		}
+		writable &= !!(e & PTE_W);
+		user &= !!(e & PTE_US);
+		if (level == 1 || (level <= 3 && (e & PTE_PS)))
+			break;
+		table = e & ADDR_52;
+	}
+	uint64_t page = 1ull << (12 + 9 * (level - 1));
+
+	/* Access rights (Vol. 3A 4.6.1): user accesses need U/S = 1 at every
+	 * level and, to write, R/W = 1; supervisor writes need R/W = 1 only
+	 * with CR0.WP; supervisor data accesses to user pages fault with
+	 * CR4.SMAP unless RFLAGS.AC = 1. */
+	if ((acc->user && !user) || (acc->write && !writable && (acc->user || (cr0 & X86_CR0_WP))) ||
+	    (!acc->user && user && (cr4 & X86_CR4_SMAP) && !acc->smap_ok)) {
+		*pf_error = err | PF_P;
+		return -EACCES;
+	}
+	*gpa = (e & ADDR_52 & ~(page - 1)) | (gla & (page - 1));
 	return vmx_guest_phys(*gpa) ? 0 : -EFAULT;
 }

@@ -129,6 +129,40 @@ __attribute__((noreturn)) static void vmx_io_fail(struct guest_regs *r, uint64_t
 	vmx_stop_guest(HV_STATUS_UNHANDLED_EXIT);
 }
 
+/* Where each byte of a string element at a lies (an element may straddle
+ * pages), translated as the processor would for this access: false after
+ * queueing the #PF it raises instead (CR2 the byte's address, error code
+ * as SDM Vol. 3A 4.7; no port access happens, the fault comes first). */
+static bool vmx_io_element(struct guest_regs *r, uint64_t qual, uint64_t a, unsigned size,
+			   bool in, uint64_t gpa[4])
+{
+	struct vmx_guest_access acc = {
+		.write = in,
+		.user = ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3, /* CPL = SS.DPL */
+		.smap_ok = vmcs_readl(GUEST_RFLAGS) & X86_RFLAGS_AC,
+	};
+
+	for (unsigned i = 0; i < size; i++) {
+		uint32_t err = 0;
+		int rc = vmx_guest_translate_access(a + i, &acc, &gpa[i], &err);
+
+		if (rc == -EACCES) {
+			/* Injecting a #PF does not write CR2 (SDM Vol. 3C 27.6.1). */
+			__asm__ volatile("mov %0, %%cr2" : : "r"(a + i));
+			vmx_event_queue_exception(X86_VEC_PF, true, err);
+			return false;
+		}
+		/* Other paging modes: the plain walker, which stops the guest
+		 * on any failure. */
+		if (rc && vmx_guest_translate(a + i, in, &gpa[i]))
+			vmx_io_fail(r, qual, "string operand not in guest RAM", a + i);
+		/* The hypervisor's own store would bypass EPT and SPP. */
+		if (in && !(spp_query(gpa[i]) & (1u << ((gpa[i] >> 7) & 31))))
+			vmx_io_fail(r, qual, "INS into a protected page is not emulated", a + i);
+	}
+	return true;
+}
+
 static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, unsigned size)
 {
 	bool in = qual & VMX_IO_QUAL_IN, rep = qual & VMX_IO_QUAL_REP;
@@ -140,23 +174,18 @@ static void vmx_io_string(struct guest_regs *r, uint64_t qual, uint16_t port, un
 	bool dbg_on = vmx_io_dbg_read(&dbg);
 
 	for (done = 0; done < count && done < VMX_IO_REP_CHUNK; done++) {
-		uint64_t a = gla + (uint64_t)((int64_t)done * step), gpa;
+		uint64_t a = gla + (uint64_t)((int64_t)done * step), gpa[4];
 		uint32_t v = 0;
 
+		if (!vmx_io_element(r, qual, a, size, in, gpa))
+			break; /* a #PF: RIP stays, the iterations done count */
+		if (in)
+			v = vmx_io_in(port, size);
 		for (unsigned i = 0; i < size; i++) {
-			/* Each byte is translated: an element may straddle pages. */
-			if (vmx_guest_translate(a + i, in, &gpa))
-				vmx_io_fail(r, qual, "string operand not in guest RAM", a + i);
-			/* The hypervisor's own store would bypass EPT and SPP. */
-			if (in && !(spp_query(gpa) & (1u << ((gpa >> 7) & 31))))
-				vmx_io_fail(r, qual, "INS into a protected page is not emulated", a + i);
-			if (in) {
-				if (i == 0)
-					v = vmx_io_in(port, size);
-				*vmx_guest_phys(gpa) = (uint8_t)(v >> (8 * i));
-			} else {
-				v |= (uint32_t)*vmx_guest_phys(gpa) << (8 * i);
-			}
+			if (in)
+				*vmx_guest_phys(gpa[i]) = (uint8_t)(v >> (8 * i));
+			else
+				v |= (uint32_t)*vmx_guest_phys(gpa[i]) << (8 * i);
 		}
 		if (!in)
 			vmx_io_out(port, size, v);

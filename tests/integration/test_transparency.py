@@ -47,15 +47,6 @@ DELIBERATE = {
                          "is reserved in the guest's memory map",
 }
 
-# Known differences that are not by design (docs/architecture.md, "Known
-# differences from bare metal"), each shown by its own run.
-KNOWN = {
-    "string-io-fault": "INS/OUTS on the console UART's ports are completed by spphv; "
-                       "an operand the guest's page tables do not map (or map "
-                       "read-only, for INS) stops the guest (106, `console I/O: string "
-                       "operand not in guest RAM`) where the processor raises #PF",
-}
-
 # Where the native run is not the SDM's machine but Bochs's: the line under
 # spphv must be the SDM's, natively either.
 EMULATOR = {
@@ -254,6 +245,10 @@ def test_native_run_exercises_the_checks(hvrun):
         "tp exc gp-selector vector=13 err=0x1234 rip=expected cs=0x8 rf=1",
         "tp exc pf-write vector=14 err=0x2 rip=expected cs=0x8 rf=1 cr2=0x100005678",
         "tp exc bp vector=3 err=0x0 rip=expected cs=0x8 rf=0",
+        "tp exc pf-ins-unmapped vector=14 err=0x2 rip=expected cs=0x8 rf=1 cr2=0x100000040",
+        "tp exc pf-ins-readonly-wp vector=14 err=0x3 rip=expected cs=0x8 rf=1 cr2=0x400100",
+        "tp exc ins-readonly-no-wp none",
+        "tp user ins-supervisor-page vector=14 err=0x7 rip=other cs=0x2b cr2=0x600000",
         "tp db single-step count=1 dr6=0xffff4ff0 rip=expected tf=1 rf=0",
         "tp db insn-breakpoint count=1 dr6=0xffff0ff1 rip=expected tf=0 rf=0",
         "tp db data-watchpoint count=1 dr6=0xffff0ff2 rip=expected tf=0 rf=0",
@@ -298,14 +293,3 @@ def test_comparison_catches_a_difference(hvrun):
     assert any("cpuid 0x1.0 ecx:" in b for b in bad), bad
     assert any("ecx[5]" in b for b in bad), bad
 
-
-def test_known_difference_string_io_fault(hvrun):
-    """KNOWN["string-io-fault"]: natively #PF with W = 1 and CR2 the
-    operand (SDM Vol. 3A 4.7); under spphv the documented stop."""
-    args = ARGS + " case=ins-unmapped"
-    native = hvrun(cpu="tigerlake", guest_args=args, timeout=TIMEOUT, extra=("--native",))
-    assert native.status == 120, native.log
-    assert "guest: tp ins-unmapped vector=14 err=0x2 cr2=0x100000040" in native.log, native.log
-    r = hvrun(cpu="tigerlake", guest_args=args, timeout=TIMEOUT)
-    assert r.status == 106, r.log
-    assert r.message("console I/O: string operand not in guest RAM", level="error"), r.log
