@@ -23,7 +23,8 @@ TIMEOUT = 60
 ARGS = "mode=transparency"
 HV_SIGNATURE = "SubPageVisor"  # CPUID 0x40000000 EBX, ECX, EDX (docs/hypercalls.md)
 
-# The deliberate differences (docs/architecture.md, "Known differences").
+# The deliberate differences (docs/architecture.md, "What the guest sees",
+# "Measured against the native machine").
 DELIBERATE = {
     "hypervisor-bit": "CPUID.1:ECX[31] set: a hypervisor is present, by convention",
     "hypervisor-leaf": "CPUID 0x40000000 is the hypervisor's leaf (signature, "
