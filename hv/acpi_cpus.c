@@ -181,3 +181,35 @@ int mp_config_hide_aps(uint8_t *cfg, uint32_t len, uint32_t bsp_apic_id)
 	cfg[7] = (uint8_t)-acpi_sum(cfg, len);
 	return h.changed;
 }
+
+int acpi_madt_isa_irq(const uint8_t *t, uint32_t len, uint8_t irq, uint64_t *ioapic_pa,
+		      uint32_t *pin)
+{
+	uint32_t gsi = irq, base = 0;
+	bool found = false;
+	int rc = madt_walk(t, len, NULL, NULL);
+
+	if (rc)
+		return rc;
+	/* Entries are walked twice: the override first, whatever the order. */
+	for (uint32_t off = ACPI_MADT_ENTRIES; off < len; off += t[off + 1])
+		if (t[off] == ACPI_MADT_ISO && t[off + 1] >= 10 && t[off + 2] == 0 &&
+		    t[off + 3] == irq)
+			gsi = rd32(t + off + 4);
+	for (uint32_t off = ACPI_MADT_ENTRIES; off < len; off += t[off + 1]) {
+		uint32_t b;
+
+		if (t[off] != ACPI_MADT_IOAPIC || t[off + 1] < 12)
+			continue;
+		b = rd32(t + off + 8);
+		if (b <= gsi && (!found || b > base)) {
+			found = true;
+			base = b;
+			*ioapic_pa = rd32(t + off + 4);
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	*pin = gsi - base;
+	return 0;
+}

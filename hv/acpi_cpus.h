@@ -51,4 +51,15 @@ int mp_config_count(const uint8_t *cfg, uint32_t len, uint32_t bsp_apic_id,
 		    struct acpi_cpu_count *out);
 int mp_config_hide_aps(uint8_t *cfg, uint32_t len, uint32_t bsp_apic_id);
 
+#define ACPI_MADT_IOAPIC 1  /* I/O APIC (ACPI 6.5 5.2.12.3) */
+#define ACPI_MADT_ISO    2  /* Interrupt Source Override (5.2.12.5) */
+
+/* Where ISA IRQ irq reaches an I/O APIC: its GSI (an Interrupt Source
+ * Override for bus 0 and that source, else the IRQ number itself: 5.2.12.5),
+ * the address of the I/O APIC whose GSI base is the highest not above it,
+ * and its input there (GSI - base).  -ENOENT: no such I/O APIC; -EINVAL as
+ * acpi_madt_count. */
+int acpi_madt_isa_irq(const uint8_t *madt, uint32_t len, uint8_t irq, uint64_t *ioapic_pa,
+		      uint32_t *pin);
+
 #endif

@@ -6,6 +6,7 @@
 #include "hv/lib/string.h"
 #include "hv/logring.h"
 #include "hv/vuart.h"
+#include "hv/vuart_irq.h"
 
 #define E9_PORT 0xe9
 #define CONSOLE_RING_SIZE (64u * 1024)
@@ -318,11 +319,18 @@ static bool console_guest_tx(void *ctx, uint8_t c)
 	return true;
 }
 
+static bool console_guest_irq(void *ctx)
+{
+	(void)ctx;
+	return vuart_irq_raise();
+}
+
 static const struct vuart_ops console_vuart_ops = {
 	.phys_in = console_phys_in,
 	.phys_out = console_phys_out,
 	.tx = console_guest_tx,
 	.tx_room = console_guest_room,
+	.irq_raise = console_guest_irq,
 };
 
 uint8_t console_guest_in(unsigned reg)
@@ -334,4 +342,11 @@ void console_guest_out(unsigned reg, uint8_t val)
 {
 	vuart_write(&console_vuart, &console_vuart_ops, reg, val);
 	console_drain();
+	/* With the virtual THRE interrupt the guest is told THR is empty
+	 * whenever it writes: if the ring is full (a guest printing faster
+	 * than the wire for long), it waits here for room instead, at the
+	 * wire's pace.  Bounded: each byte sent makes one byte of room. */
+	for (int i = 0; i < 64 && console_uart.present && vuart_virtual_thre(&console_vuart) &&
+			!console_guest_room(NULL); i++)
+		console_send_one_blocking();
 }

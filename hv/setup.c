@@ -13,6 +13,7 @@
 #include "hv/platform.h"
 #include "hv/power.h"
 #include "hv/smp.h"
+#include "hv/vuart_irq.h"
 #include "hv/status.h"
 #include "spp/spp.h"
 #include "spp/spp_setup.h"
@@ -245,6 +246,8 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	g.test_vmcs_poison = cmdline_get(hv.boot.cmdline, "test-vmcs-poison", NULL, 0);
 	g.test_nmi_on_violation = cmdline_get(hv.boot.cmdline, "test-nmi-on-violation", NULL, 0);
 	vmx.console_port = console_has_uart() ? console_port() : 0;
+	if (vmx.console_port)
+		vuart_irq_init(hv.boot.rsdp_phys, vmx.console_port);
 	smp_park_aps(&vmx, &hv.pool);
 	vmx_enable(&vmx, &hv.pool);
 	pr_info("boot: %lu ticks from hypervisor entry to guest launch", rdtsc() - hv.boot_tsc);

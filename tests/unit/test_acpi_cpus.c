@@ -302,6 +302,47 @@ static void test_mptable(void **state)
 	assert_int_equal(mp_config_count(t.b, t.len - 8, 0, &c), -EINVAL);
 }
 
+/* ISA IRQs to I/O APIC inputs: overrides applied, the right I/O APIC. */
+static void test_madt_isa_irq(void **state)
+{
+	static const uint8_t ioapic2[12] = { 1, 12, 5, 0, 0x00, 0x10, 0xc0, 0xfe, 24, 0, 0, 0 };
+	static const uint8_t iso4[10] = { 2, 10, 0, 4, 30, 0, 0, 0, 0, 0 };
+	static const uint8_t iso4_bus1[10] = { 2, 10, 1, 3, 31, 0, 0, 0, 0, 0 };
+	struct tbl t;
+	uint64_t pa = 0;
+	uint32_t pin = 99;
+
+	(void)state;
+	bochs_madt(&t, 1);
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 4, &pa, &pin), 0);
+	assert_int_equal(pa, 0xfec00000);
+	assert_int_equal(pin, 4);
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 0, &pa, &pin), 0);
+	assert_int_equal(pin, 2); /* the timer's override */
+	/* A second I/O APIC from GSI 24 and IRQ 4 overridden to GSI 30; an
+	 * override for another bus is not the ISA one. */
+	madt_begin(&t);
+	madt_lapic(&t, 0, 0, ACPI_MADT_ENABLED);
+	put(&t, iso4, sizeof(iso4));
+	put(&t, iso4_bus1, sizeof(iso4_bus1));
+	madt_platform(&t);
+	put(&t, ioapic2, sizeof(ioapic2));
+	madt_end(&t);
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 4, &pa, &pin), 0);
+	assert_int_equal(pa, 0xfec01000);
+	assert_int_equal(pin, 6);
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 3, &pa, &pin), 0);
+	assert_int_equal(pa, 0xfec00000);
+	assert_int_equal(pin, 3);
+	/* No I/O APIC at all. */
+	madt_begin(&t);
+	madt_lapic(&t, 0, 0, ACPI_MADT_ENABLED);
+	madt_end(&t);
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 4, &pa, &pin), -ENOENT);
+	t.b[4] = 0; /* length field wrong */
+	assert_int_equal(acpi_madt_isa_irq(t.b, t.len, 4, &pa, &pin), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_madt_x2apic_and_online_capable),
 		cmocka_unit_test(test_madt_malformed),
 		cmocka_unit_test(test_mptable),
+		cmocka_unit_test(test_madt_isa_irq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,9 @@ struct fake_uart {
 	char tx[64];
 	size_t ntx;
 	bool room;
+	bool raise_ok; /* irq_raise succeeds */
+	int raised;    /* interrupts raised */
+	int raise_calls;
 };
 
 static uint8_t fake_in(void *ctx, unsigned reg)
@@ -210,10 +213,160 @@ static bool fake_room(void *ctx)
 	return ((struct fake_uart *)ctx)->room;
 }
 
+static bool fake_raise(void *ctx)
+{
+	struct fake_uart *f = ctx;
+
+	f->raise_calls++;
+	if (f->raise_ok)
+		f->raised++;
+	return f->raise_ok;
+}
+
+#define IIR_FIFO 0xc0
+#define IIR_NONE (IIR_FIFO | 0x01)
+#define IIR_THRE (IIR_FIFO | 0x02)
+
+/* The 16550's THRE interrupt, virtual: set by ETBEI 0->1 and by THR writes,
+ * cleared by the IIR read that reports it and by clearing ETBEI; the real
+ * IER never gets ETBEI; each edge raises the guest's interrupt once, only
+ * with OUT2 set. */
+static void test_vuart_virtual_thre_interrupt(void **state)
+{
+	struct fake_uart f = { .room = true, .lsr = 0x60, .iir = 0x01, .raise_ok = true };
+	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room, fake_raise };
+	struct vuart v;
+
+	(void)state;
+	vuart_reset(&v);
+	/* OUT2 clear: pending but no interrupt leaves the UART. */
+	vuart_write(&v, &o, UART_IER, 0x07);
+	assert_int_equal(f.reg_out[UART_IER], 0x05); /* receive and line status stay real */
+	assert_int_equal(vuart_read(&v, &o, UART_IER), 0x07);
+	assert_int_equal(f.raise_calls, 0);
+	assert_true(vuart_virtual_thre(&v));
+	/* Opening the gate with THRE pending is an edge. */
+	vuart_write(&v, &o, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+	assert_int_equal(f.raised, 1);
+	vuart_write(&v, &o, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR);
+	assert_int_equal(f.raised, 1); /* gate already open */
+	/* The IIR read reports THRE once, then nothing. */
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_THRE);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_NONE);
+	/* A THR write: the byte leaves, THRE is pending again: one edge. */
+	vuart_write(&v, &o, UART_THR, 'a');
+	assert_int_equal(f.raised, 2);
+	vuart_write(&v, &o, UART_THR, 'b'); /* still pending: no new edge */
+	vuart_write(&v, &o, UART_THR, 'c');
+	assert_int_equal(f.raised, 2);
+	assert_int_equal(f.ntx, 3);
+	/* Received data (real) comes before THRE, which stays pending... */
+	f.iir = 0x04;
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_FIFO | 0x04);
+	f.iir = 0x06;
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_FIFO | 0x06);
+	f.iir = 0x0c;
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_FIFO | 0x0c);
+	/* ...and modem status after it. */
+	f.iir = 0x00;
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_THRE);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_FIFO | 0x00);
+	/* A THRE the real UART latched before is not the guest's. */
+	f.iir = 0x02;
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_NONE);
+	f.iir = 0x01;
+	/* Clearing ETBEI clears the pending interrupt; setting it again with
+	 * THR empty raises it (what Linux's THRE test expects). */
+	vuart_write(&v, &o, UART_THR, 'd');
+	assert_int_equal(f.raised, 3);
+	vuart_write(&v, &o, UART_IER, 0x05);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_NONE);
+	vuart_write(&v, &o, UART_THR, 'e'); /* ETBEI off: no interrupt */
+	assert_int_equal(f.raised, 3);
+	vuart_write(&v, &o, UART_IER, 0x07);
+	assert_int_equal(f.raised, 4);
+	vuart_write(&v, &o, UART_IER, 0x03); /* ETBEI stays set: no edge */
+	assert_int_equal(f.raised, 4);
+	assert_int_equal(f.reg_out[UART_IER], 0x01);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_THRE);
+	/* DLAB: IER's address is DLM, nothing changes. */
+	vuart_write(&v, &o, UART_LCR, UART_LCR_DLAB | UART_LCR_8N1);
+	vuart_write(&v, &o, UART_DLM, 0);
+	vuart_write(&v, &o, UART_LCR, UART_LCR_8N1);
+	assert_int_equal(vuart_read(&v, &o, UART_IER), 0x03);
+	/* Loopback gates the line: no interrupt, THRE still reported. */
+	vuart_write(&v, &o, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2);
+	vuart_write(&v, &o, UART_THR, 'f');
+	assert_int_equal(f.raised, 4);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), IIR_THRE);
+}
+
+/* No way to raise it (or no irq_raise at all): the real THRE interrupt,
+ * as before, until ETBEI is cleared. */
+static void test_vuart_thre_falls_back_to_the_real_one(void **state)
+{
+	struct fake_uart f = { .room = true, .lsr = 0x60, .iir = 0xc2 };
+	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room, fake_raise };
+	struct vuart_ops none = { &f, fake_in, fake_out, fake_tx, fake_room, NULL };
+	struct vuart v;
+
+	(void)state;
+	vuart_reset(&v);
+	vuart_write(&v, &o, UART_MCR, UART_MCR_OUT2);
+	vuart_write(&v, &o, UART_IER, 0x03);
+	assert_int_equal(f.raise_calls, 1);
+	assert_false(vuart_virtual_thre(&v));
+	assert_int_equal(f.reg_out[UART_IER], 0x03);
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), 0xc2); /* the real one */
+	assert_int_equal(vuart_read(&v, &o, UART_IIR), 0xc2);
+	vuart_write(&v, &o, UART_THR, 'x');
+	vuart_write(&v, &o, UART_THR, 'y');
+	assert_int_equal(f.raise_calls, 1);
+	assert_int_equal(f.reg_out[UART_IER], 0x03);
+	/* Cleared and set again: the virtual one is tried again, and works. */
+	vuart_write(&v, &o, UART_IER, 0x01);
+	assert_int_equal(f.reg_out[UART_IER], 0x01);
+	f.raise_ok = true;
+	vuart_write(&v, &o, UART_IER, 0x03);
+	assert_int_equal(f.raised, 1);
+	assert_int_equal(f.reg_out[UART_IER], 0x01);
+	/* Without irq_raise: always the real one. */
+	vuart_reset(&v);
+	vuart_write(&v, &none, UART_MCR, UART_MCR_OUT2);
+	vuart_write(&v, &none, UART_IER, 0x02);
+	assert_int_equal(f.reg_out[UART_IER], 0x02);
+}
+
+/* Which I/O APIC entries may be raised as a self-IPI, and with what vector. */
+static void test_vuart_irq_route(void **state)
+{
+	const uint64_t dest5 = 5ull << 56;
+
+	(void)state;
+	assert_int_equal(vuart_irq_route(dest5 | 0x24, 5, false, 0, ~0u), 0x24);
+	assert_int_equal(vuart_irq_route(dest5 | 0x24, 5, true, 0, 0), 0x24);      /* x2APIC physical */
+	assert_int_equal(vuart_irq_route(dest5 | 0x124, 5, false, 0, ~0u), 0x24);  /* lowest priority */
+	assert_int_equal(vuart_irq_route(dest5 | 0x24, 4, false, 0, ~0u), -1);     /* another CPU */
+	assert_int_equal(vuart_irq_route(dest5 | 0x10024, 5, false, 0, ~0u), -1); /* masked */
+	assert_int_equal(vuart_irq_route(dest5 | 0x8024, 5, false, 0, ~0u), -1);  /* level */
+	assert_int_equal(vuart_irq_route(dest5 | 0x224, 5, false, 0, ~0u), -1);   /* SMI */
+	assert_int_equal(vuart_irq_route(dest5 | 0x424, 5, false, 0, ~0u), -1);   /* NMI */
+	assert_int_equal(vuart_irq_route(dest5 | 0x724, 5, false, 0, ~0u), -1);   /* ExtINT */
+	assert_int_equal(vuart_irq_route(dest5 | 0x1f, 5, false, 0, ~0u), -1);    /* exception vector */
+	/* Logical, flat: any common bit. */
+	assert_int_equal(vuart_irq_route(0x03ull << 56 | 0x800 | 0x31, 0, false, 0x02u << 24, ~0u), 0x31);
+	assert_int_equal(vuart_irq_route(0x01ull << 56 | 0x800 | 0x31, 0, false, 0x02u << 24, ~0u), -1);
+	/* Logical, cluster: same cluster and a common bit. */
+	assert_int_equal(vuart_irq_route(0x21ull << 56 | 0x800 | 0x31, 0, false, 0x21u << 24, 0x0fffffff), 0x31);
+	assert_int_equal(vuart_irq_route(0x11ull << 56 | 0x800 | 0x31, 0, false, 0x21u << 24, 0x0fffffff), -1);
+	/* Logical in x2APIC mode: not from an 8-bit destination. */
+	assert_int_equal(vuart_irq_route(0x01ull << 56 | 0x800 | 0x31, 0, true, 1, 0), -1);
+}
+
 static void test_vuart_divisor_and_lcr_stay_virtual(void **state)
 {
 	struct fake_uart f = { .room = true, .lsr = 0x60 };
-	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room };
+	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room, NULL };
 	struct vuart v;
 
 	(void)state;
@@ -236,7 +389,7 @@ static void test_vuart_divisor_and_lcr_stay_virtual(void **state)
 static void test_vuart_interrupt_side_is_real(void **state)
 {
 	struct fake_uart f = { .room = true, .lsr = 0x61, .iir = 0xc2 };
-	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room };
+	struct vuart_ops o = { &f, fake_in, fake_out, fake_tx, fake_room, NULL };
 	struct vuart v;
 
 	(void)state;
@@ -280,6 +433,9 @@ int main(void)
 		cmocka_unit_test(test_ring_bytes_keep_the_reserve),
 		cmocka_unit_test(test_vuart_divisor_and_lcr_stay_virtual),
 		cmocka_unit_test(test_vuart_interrupt_side_is_real),
+		cmocka_unit_test(test_vuart_virtual_thre_interrupt),
+		cmocka_unit_test(test_vuart_thre_falls_back_to_the_real_one),
+		cmocka_unit_test(test_vuart_irq_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
