@@ -9,7 +9,6 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/status.h"
-#include "spp/spp.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_event.h"
 #include "vmx/vmx_event_rules.h"
@@ -157,7 +156,8 @@ static bool vmx_io_element(struct guest_regs *r, uint64_t qual, uint64_t a, unsi
 		if (rc && vmx_guest_translate(a + i, in, &gpa[i]))
 			vmx_io_fail(r, qual, "string operand not in guest RAM", a + i);
 		/* The hypervisor's own store would bypass EPT and SPP. */
-		if (in && !(spp_query(gpa[i]) & (1u << ((gpa[i] >> 7) & 31))))
+		if (in && vmx_client && vmx_client->query &&
+		    !(vmx_client->query(gpa[i]) & (1u << ((gpa[i] >> 7) & 31))))
 			vmx_io_fail(r, qual, "INS into a protected page is not emulated", a + i);
 	}
 	return true;
