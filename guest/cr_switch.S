@@ -18,6 +18,7 @@
  *           Returns 0 only if the task switch did not happen.
  * Runs with interrupts off; no exception may happen in 32-bit code (the
  * IDT is the 64-bit one): a bug ends in a triple fault, not a wrong value. */
+#include "guest/asm.h"
 #include "guest/cpu.h"
 
 #define GUEST_SEL_CODE32 0x18
@@ -28,12 +29,7 @@
 	.code64
 	.globl cr_excursion
 cr_excursion:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	pushfq
 	cli
 	mov	%rsp, cr_saved_rsp(%rip)
@@ -128,12 +124,7 @@ cr_back64:
 	lgdt	cr_saved_gdt(%rip)
 	mov	%esi, %eax
 	popfq
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	pop_callee_saved
 	ret
 
 	.data

@@ -2,29 +2,21 @@
  * chosen page, so that the frame an exception or interrupt pushes lands
  * there, and handlers that touch no stack before they leave it. */
 #define EV_LAPIC_EOI 0xfee000b0
+#include "guest/asm.h"
+
 
 	.text
 	.code64
 
 .macro save_and_switch
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	mov	%rsp, ev_saved_rsp(%rip)
 	mov	%rdi, %rsp
 .endm
 
 .macro restore_and_return
 	mov	ev_saved_rsp(%rip), %rsp
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	pop_callee_saved
 	ret
 .endm
 

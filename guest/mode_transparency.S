@@ -6,6 +6,8 @@
  * longjmp); fn returning normally gives -1.  #DB has its own gate that
  * records DR6 and returns to the program (traps and faults alike). */
 #define TP_LAPIC_EOI 0xfee000b0
+#include "guest/asm.h"
+
 
 	.text
 	.code64
@@ -13,12 +15,7 @@
 /* int32_t tp_try(void (*fn)(uint64_t), uint64_t arg) */
 	.globl tp_try
 tp_try:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	sub	$8, %rsp		/* 16-byte aligned at the call */
 	mov	%rsp, tp_try_rsp(%rip)
 	mov	%rdi, %rax
@@ -27,12 +24,7 @@ tp_try:
 	mov	$-1, %eax
 tp_try_out:
 	add	$8, %rsp
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	pop_callee_saved
 	ret
 
 /* Landing gates: a uniform frame (zero error code where the CPU pushes none,
@@ -229,12 +221,7 @@ tp_mov_cr4_insn:
  * the same way.  Exceptions from CPL 3 switch to the TSS's RSP0. */
 	.globl tp_user_try
 tp_user_try:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	sub	$8, %rsp
 	mov	%rsp, tp_try_rsp(%rip)
 	pushq	$0x23
@@ -471,12 +458,7 @@ tp_outs_next:
  * guest has no TSS, so nothing may interrupt CPL 3). */
 	.globl tp_ring3_trip
 tp_ring3_trip:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	pushf
 	cli
 	mov	%rsp, tp_trip_rsp(%rip)
@@ -491,12 +473,7 @@ tp_trip_fail:
 tp_trip_done:
 	mov	tp_trip_rsp(%rip), %rsp
 	popf
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	pop_callee_saved
 	mov	tp_trip_phase(%rip), %eax
 	ret
 

@@ -15,6 +15,7 @@
  * Then CR0 is recorded and TS cleared, and IA-32e mode re-entered.
  * uint32_t task_excursion(void): returns 0.  Interrupts are off; an
  * exception without a task gate ends in a triple fault, not a wrong value. */
+#include "guest/asm.h"
 #include "guest/cpu.h"
 
 #define SEL_CODE32 0x18
@@ -30,12 +31,7 @@
 	.code64
 	.globl task_excursion
 task_excursion:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	push_callee_saved
 	pushfq
 	cli
 	mov	%rsp, task_saved_rsp(%rip)
@@ -216,12 +212,7 @@ task_back64:
 	lidt	task_saved_idt(%rip)
 	xor	%eax, %eax
 	popfq
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	pop_callee_saved
 	ret
 
 	.data
