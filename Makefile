@@ -22,9 +22,9 @@ endif
 # -mgeneral-regs-only: the hypervisor never touches x87/SSE/AVX state, so the
 # guest's vector registers survive every VM exit without a save/restore.
 HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib \
-	-mno-red-zone -fno-pic -fno-pie -mgeneral-regs-only -mcmodel=small \
+	-mno-red-zone -fpie -mgeneral-regs-only -mcmodel=small \
 	-fno-stack-protector -fno-builtin -fno-strict-aliasing \
-	-fno-asynchronous-unwind-tables -I. -MMD -MP
+	-fno-asynchronous-unwind-tables -include hv/visibility.h -I. -MMD -MP
 HV_ASFLAGS := -I. -MMD -MP -D__ASSEMBLER__ -fno-pic -fno-pie
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -no-pie --no-warn-rwx-segments -z noexecstack
 
@@ -91,11 +91,21 @@ $(BUILD)/hv/%.S.o: %.S
 	@$(if $(Q),echo "  AS      $<")
 	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
 
-$(BUILD)/hv.elf: $(HV_OBJS) linker.ld
+# Two links (mk/relocate.mk): the first, with no relocation table, tells
+# tools/hvrelocs where the image holds absolute addresses; the second carries
+# that table, and must have the same sites.
+$(BUILD)/hv-first-link.elf: $(HV_OBJS) linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(HV_LDFLAGS) -T linker.ld -o $@ $(HV_OBJS)
+	$(Q)$(LD) $(HV_LDFLAGS) -q -T linker.ld -o $@ $(HV_OBJS)
 
-GUEST_CFLAGS := $(filter-out -mcmodel=small,$(HV_CFLAGS))
+$(BUILD)/hv.elf: $(HV_OBJS) $(BUILD)/hv/relocs.o linker.ld $(BUILD)/hvrelocs
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(HV_LDFLAGS) -q -T linker.ld -o $@.tmp $(HV_OBJS) $(BUILD)/hv/relocs.o
+	$(Q)$(BUILD)/hvrelocs $@.tmp | cmp -s - $(BUILD)/hv/relocs.S || \
+		{ echo "hv.elf: relocation sites differ between the two links" >&2; exit 1; }
+	$(Q)$(OBJCOPY) --remove-section='.rela*' $@.tmp $@ && rm -f $@.tmp
+
+GUEST_CFLAGS := $(filter-out -mcmodel=small -fpie,$(HV_CFLAGS)) -fno-pic -fno-pie
 $(BUILD)/guest/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")

@@ -51,13 +51,14 @@ ap_entry64:
 	 * (stack, TSS, VMXON region in hv/smp.c).  A processor beyond them
 	 * has no stack: it counts itself, which stops the launch, and halts. */
 	movl $1, %eax
-	lock xaddl %eax, ap_next_slot
-	cmpl ap_slots, %eax
+	lock xaddl %eax, ap_next_slot(%rip)
+	cmpl ap_slots(%rip), %eax
 	jae 1f
-	movq ap_stack_top(,%rax,8), %rsp
+	leaq ap_stack_top(%rip), %rcx
+	movq (%rcx,%rax,8), %rsp
 	movl %eax, %edi
 	call ap_main
-1:	lock incl ap_unslotted
+1:	lock incl ap_unslotted(%rip)
 2:	cli
 	hlt
 	jmp 2b

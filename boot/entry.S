@@ -163,7 +163,7 @@ long_mode_entry:
 	xorl %eax, %eax
 	movw %ax, %fs
 	movw %ax, %gs
-	movq $boot_stack_top, %rsp
+	leaq boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp
 	/* Upper halves are undefined after the mode switch (SDM Vol. 1
 	 * section 3.4.1.1): zero-extend the loader's magic and info. */
@@ -173,6 +173,21 @@ long_mode_entry:
 8:	cli
 	hlt
 	jmp 8b
+
+/* boot_restart(entry, stack_top, magic, info): hv/relocate.c's jump into the
+ * moved copy of the image, on that copy's boot stack.  Interrupts are off
+ * and nothing on the old stack is needed again. */
+	.globl boot_restart
+boot_restart:
+	movq %rsi, %rsp
+	movq %rdi, %rax
+	movl %edx, %edi
+	movl %ecx, %esi
+	xorl %ebp, %ebp
+	call *%rax
+9:	cli
+	hlt
+	jmp 9b
 
 	.section .rodata
 msg_no_long_mode:
@@ -200,6 +215,7 @@ boot_gdt_desc:
 
 	.section .bss
 	.align 4096
+	.globl boot_pml4, boot_pdpt
 boot_pml4:
 	.skip 4096
 boot_pdpt:

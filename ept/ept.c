@@ -197,6 +197,62 @@ int ept_map_identity(struct ept *e, uint64_t start, uint64_t len, uint64_t perms
 	return ept_map_level(e, e->root_pa, EPT_LEVELS, start, end, &m, -1);
 }
 
+/* Replaces the large leaf in *slot (at `level`) by a table of 512 entries
+ * that translate the same way. */
+static int ept_split(struct ept *e, uint64_t *slot, int level)
+{
+	uint64_t entry = *slot, child_size = ept_level_size(level - 1), sub, *child;
+	int ret = ept_alloc(e, &sub);
+
+	if (ret)
+		return ret;
+	child = ept_table(e, sub);
+	for (unsigned i = 0; i < EPT_ENTRIES; i++)
+		child[i] = (entry & EPT_ADDR_MASK) + i * child_size +
+			   ((entry & EPT_INHERIT) | (level > 2 ? EPT_LARGE : 0));
+	ept_set(slot, sub | EPT_RWX);
+	return 0;
+}
+
+static int ept_unmap_level(struct ept *e, uint64_t table_pa, int level, uint64_t start,
+			   uint64_t end)
+{
+	uint64_t size = ept_level_size(level), *t = ept_table(e, table_pa);
+
+	for (uint64_t a = start & ~(size - 1); a < end; a += size) {
+		uint64_t *slot = &t[ept_index(a, level)];
+		uint64_t lo = a > start ? a : start;
+		uint64_t hi = a + size < end ? a + size : end;
+		int ret;
+
+		if (!*slot)
+			continue;
+		if (lo == a && hi == a + size) {
+			ept_set(slot, 0);
+			continue;
+		}
+		if (ept_is_leaf(*slot, level)) {
+			ret = ept_split(e, slot, level);
+			if (ret)
+				return ret;
+		}
+		ret = ept_unmap_level(e, *slot, level - 1, lo, hi);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int ept_unmap(struct ept *e, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	if (!e || !e->ops || !len || (start | len) & (EPT_SIZE_4K - 1) || end < start ||
+	    end > EPT_GPA_LIMIT)
+		return -EINVAL;
+	return ept_unmap_level(e, e->root_pa, EPT_LEVELS, start, end);
+}
+
 int ept_get_pte_4k(struct ept *e, uint64_t gpa, uint64_t **pte)
 {
 	uint64_t table_pa, *slot = NULL;
@@ -209,7 +265,7 @@ int ept_get_pte_4k(struct ept *e, uint64_t gpa, uint64_t **pte)
 
 	table_pa = e->root_pa;
 	for (level = EPT_LEVELS; level >= 1; level--) {
-		uint64_t child_size, *child, sub, entry;
+		uint64_t entry;
 		int ret;
 
 		slot = &ept_table(e, table_pa)[ept_index(gpa, level)];
@@ -222,16 +278,10 @@ int ept_get_pte_4k(struct ept *e, uint64_t gpa, uint64_t **pte)
 			table_pa = entry;
 			continue;
 		}
-		ret = ept_alloc(e, &sub);
+		ret = ept_split(e, slot, level);
 		if (ret)
 			return ret;
-		child = ept_table(e, sub);
-		child_size = ept_level_size(level - 1);
-		for (unsigned i = 0; i < EPT_ENTRIES; i++)
-			child[i] = (entry & EPT_ADDR_MASK) + i * child_size +
-				   ((entry & EPT_INHERIT) | (level > 2 ? EPT_LARGE : 0));
-		ept_set(slot, sub | EPT_RWX);
-		table_pa = sub;
+		table_pa = *slot;
 	}
 	*pte = slot;
 	return 0;

@@ -53,6 +53,15 @@ int ept_init(struct ept *e, const struct page_ops *ops, bool allow_2m, bool allo
 int ept_map_identity(struct ept *e, uint64_t start, uint64_t len, uint64_t perms,
 		     const struct mtrr_state *mtrr);
 
+/* Removes every translation of guest-physical [start, start + len): whole
+ * 1 GiB and 2 MiB leaves and tables inside the range become not present (a
+ * table's pages are not reused: the builder never frees), a large leaf the
+ * range only partly covers is split first, as ept_get_pte_4k() splits.
+ * Parts of the range that are not mapped are skipped.  -EINVAL: len 0,
+ * unaligned, or the range reaches 2^48; -ENOMEM/-EFAULT: a split failed
+ * (what was removed before stays removed).  INVEPT afterwards on a live EPT. */
+int ept_unmap(struct ept *e, uint64_t start, uint64_t len);
+
 /* Points *pte at the 4 KiB leaf for gpa, first splitting a 1 GiB or 2 MiB leaf
  * into a table whose 512 entries keep the permissions, memory type, ignore-PAT,
  * accessed/dirty and suppress-#VE bits (the SPP bit, meaningful only in a

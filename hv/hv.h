@@ -54,4 +54,9 @@ void guest_load(struct vmx_guest_setup *g);
  * compiled-in default, validated; refuses with HV_STATUS_BAD_CONFIG. */
 void hv_load_config(void);
 
+/* hv/hv_config.c: the configuration checked again once the hypervisor's
+ * memory is final (the pool's size is known only after setup); refuses
+ * like hv_load_config(). */
+void hv_recheck_config(void);
+
 #endif

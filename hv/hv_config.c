@@ -20,6 +20,15 @@ __attribute__((noreturn)) static void hv_config_refuse(const struct config_error
 	hv_power_off(HV_STATUS_BAD_CONFIG);
 }
 
+void hv_recheck_config(void)
+{
+	struct config_error err;
+
+	if (config_validate(&hv.config, hv.guest_ram, hv.guest_ram_count, hv.hv_mem, HV_MEM_CONFIG,
+			    &err))
+		hv_config_refuse(&err);
+}
+
 void hv_load_config(void)
 {
 	uint64_t mem_pages = (CONFIG_MEMORY_CAP * sizeof(struct config_memory) + PAGE_SIZE - 1) / PAGE_SIZE;

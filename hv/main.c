@@ -1,6 +1,7 @@
 /*
  * hv_main: from the loader's hand-off to the guest's first instruction.
  *
+ *   the image moves to the top of RAM and starts again there ->
  *   console (COM1 default) -> descriptor tables -> boot information ->
  *   command line -> banner and capability report -> memory pool ->
  *   configuration -> VMX/EPT/SPP setup -> guest launch (never returns).
@@ -15,6 +16,7 @@
 #include "hv/multiboot.h"
 #include "hv/panic.h"
 #include "hv/power.h"
+#include "hv/relocate.h"
 #include "hv/status.h"
 
 #define HV_VERSION "0.1.0"
@@ -93,9 +95,20 @@ __attribute__((noreturn)) void hv_main(uint32_t magic, uint32_t info_pa)
 	static const struct bootinfo_mem boot_mem = { NULL, hv_map_boot };
 	int err;
 
-	hv.boot_tsc = rdtsc();
+	if (!hv_move.from) {
+		/* As loaded: move up and start again there (silently: whatever
+		 * goes wrong here is found and said again below). */
+		hv.boot_tsc = rdtsc();
+		if ((magic == MB1_BOOTLOADER_MAGIC || magic == MB2_BOOTLOADER_MAGIC) &&
+		    !bootinfo_parse(magic, info_pa, &boot_mem, &hv.boot))
+			hv_move_image(&hv.boot, magic, info_pa, hv.boot_tsc);
+	} else {
+		hv.boot_tsc = hv_move.entry_tsc;
+		hv_move_adopt();
+	}
 	console_init(NULL);
 	desc_init();
+	hv_move_release_old();
 	pr_info("spphv " HV_VERSION ": sub-page write protection hypervisor");
 	if (magic != MB1_BOOTLOADER_MAGIC && magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("boot: unknown loader magic 0x%x (expected multiboot1 0x%x or multiboot2 0x%x); "

@@ -217,3 +217,27 @@ int memrange_page_outward(struct mem_range *r)
 {
 	return memrange_align_outward(r, PAGE_SIZE);
 }
+
+int memrange_highest_fit(const struct mem_range *r, size_t n, uint64_t size, uint64_t limit,
+			 struct mem_range *fit)
+{
+	struct mem_range best = { 0, 0 };
+
+	if (!size || size > UINT64_MAX - (PAGE_SIZE - 1))
+		return -EINVAL;
+	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct mem_range c = r[i];
+
+		if (c.end > limit)
+			c.end = limit;
+		if (!memrange_page_inward(&c) || memrange_len(&c) < size)
+			continue;
+		if (c.end > best.end)
+			best = c;
+	}
+	if (!best.end)
+		return -ENOMEM;
+	*fit = best;
+	return 0;
+}

@@ -65,4 +65,12 @@ int memrange_align_outward(struct mem_range *r, uint64_t align);
 bool memrange_page_inward(struct mem_range *r);
 int memrange_page_outward(struct mem_range *r);
 
+/* Of the ranges clipped to end at `limit` and shrunk to whole pages, the one
+ * with the highest end that holds at least `size` bytes (rounded up to whole
+ * pages) goes to *fit: the highest place for a block of that size is
+ * [fit->end - size, fit->end).  -ENOMEM when none holds it, -EINVAL for
+ * size 0 or a size whose round-up wraps. */
+int memrange_highest_fit(const struct mem_range *r, size_t n, uint64_t size, uint64_t limit,
+			 struct mem_range *fit);
+
 #endif

@@ -12,6 +12,7 @@
 #include "hv/panic.h"
 #include "hv/platform.h"
 #include "hv/power.h"
+#include "hv/relocate.h"
 #include "hv/smp.h"
 #include "hv/vuart_irq.h"
 #include "hv/status.h"
@@ -20,7 +21,13 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_msr.h"
 
-#define HV_POOL_BASE_SIZE (24ull << 20)
+/* Only to choose where the pool goes: a free range with at least this much
+ * room besides the staged modules and the APs' memory. */
+#define HV_POOL_MIN_SIZE  (2ull << 20)
+/* Pool kept free for ranges the guest locks at run time (hypercall-lock on):
+ * 64 pages, room for the EPT and SPPT pages of locks in 16 distinct 2 MiB
+ * regions or more; a lock that finds no page fails with -ENOMEM. */
+#define HV_LOCK_HEADROOM  (256ull << 10)
 #define HV_LOW_LIMIT      (1ull << 20)
 #define FOUR_GIB          (1ull << 32)
 
@@ -56,21 +63,41 @@ static void hv_check_cpu(void)
 				  "spphv needs them to build and update the EPT");
 }
 
-/* The pool is carved from usable RAM above 1 MiB that holds neither the
- * image, the modules nor the loader's information. */
-static void hv_setup_pool(void)
+/* The firmware's usable RAM, merged; n entries. */
+static size_t hv_usable_ram(struct mem_range *usable)
 {
-	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
-	struct mem_range free_ranges[BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3];
-	size_t nu = 0, nf = 0, nfree;
-	uint64_t size = HV_POOL_BASE_SIZE, extra;
-	char val[32];
+	size_t n = 0;
 
 	for (uint32_t i = 0; i < hv.boot.mmap_count; i++)
 		if (hv.boot.mmap[i].type == 1)
-			usable[nu++] = (struct mem_range){ hv.boot.mmap[i].base,
-							   hv.boot.mmap[i].base + hv.boot.mmap[i].len };
-	nu = memrange_merge(usable, nu);
+			usable[n++] = (struct mem_range){ hv.boot.mmap[i].base,
+							  hv.boot.mmap[i].base + hv.boot.mmap[i].len };
+	return memrange_merge(usable, n);
+}
+
+/* The guest's RAM: usable RAM minus the hypervisor's memory. */
+static void hv_update_guest_ram(void)
+{
+	struct mem_range usable[BOOTINFO_MAX_MMAP];
+	size_t nu = hv_usable_ram(usable);
+
+	/* guest_ram keeps the trampoline page, so `memory` lines may cover it;
+	 * it is left out of the EPT and reported reserved like the rest. */
+	memrange_subtract(usable, nu, hv.hv_mem, HV_MEM_CONFIG, hv.guest_ram, HV_MAX_RANGES,
+			  &hv.guest_ram_count);
+}
+
+/* The pool's top is the free RAM right below the image (moved to the top of
+ * RAM, hv/relocate.h): usable RAM above 1 MiB, below 4 GiB, that holds
+ * neither the image, the modules nor the loader's information.  Its bottom
+ * is fixed by hv_pool_reserve() once setup has taken what it needs. */
+static void hv_pool_init(void)
+{
+	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
+	struct mem_range free_ranges[BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3];
+	size_t nu = hv_usable_ram(usable), nf = 0, nfree;
+	uint64_t size = HV_POOL_MIN_SIZE + smp_pool_bytes();
+
 	forbidden[nf++] = (struct mem_range){ 0, HV_LOW_LIMIT };
 	forbidden[nf++] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
 	forbidden[nf++] = (struct mem_range){ hv.boot.info_start, hv.boot.info_end };
@@ -78,10 +105,7 @@ static void hv_setup_pool(void)
 		forbidden[nf++] = (struct mem_range){ hv.boot.modules[i].start, hv.boot.modules[i].end };
 		size += (hv.boot.modules[i].end - hv.boot.modules[i].start + 2 * PAGE_SIZE);
 	}
-	size += smp_pool_bytes();
-	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
-	    !cmdline_parse_u64(val, &extra) && extra > size)
-		size = extra;
+	hv_move_report();
 	if (memrange_subtract(usable, nu, forbidden, nf, free_ranges,
 			      sizeof(free_ranges) / sizeof(free_ranges[0]), &nfree) ||
 	    palloc_init(&hv.pool, free_ranges, nfree, size, FOUR_GIB, hv_identity)) {
@@ -91,15 +115,56 @@ static void hv_setup_pool(void)
 	}
 	hv.page_ops = (struct page_ops){ &hv.pool, palloc_page_op, palloc_phys_to_virt_op };
 	hv.hv_mem[0] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
-	hv.hv_mem[1] = (struct mem_range){ hv.pool.start, hv.pool.end };
+	hv.hv_mem[1] = (struct mem_range){ 0, 0 }; /* until hv_pool_reserve() */
 	hv.hv_mem[2] = (struct mem_range){ SMP_TRAMPOLINE_PA, SMP_TRAMPOLINE_PA + PAGE_SIZE };
-	/* guest_ram keeps the trampoline page, so `memory` lines may cover it;
-	 * it is left out of the EPT and reported reserved like the rest. */
-	memrange_subtract(usable, nu, hv.hv_mem, HV_MEM_CONFIG, hv.guest_ram, HV_MAX_RANGES,
-			  &hv.guest_ram_count);
+	hv_update_guest_ram();
+}
+
+/* Once every setup allocation is made: the pool keeps what is in use plus a
+ * headroom for what the guest may lock at run time (each lock splits EPT
+ * leaves and adds SPPT pages), or hvmem= if that is larger; the rest of the
+ * RAM below it is the guest's.  The EPT, built over all of it, loses the
+ * pool's pages, and the configuration is checked again against the final
+ * hypervisor memory. */
+static void hv_pool_reserve(void)
+{
+	/* Splitting the EPT's leaves at the pool's bottom: a 1 GiB and a 2 MiB
+	 * leaf, one table each. */
+	uint64_t headroom = 2 * PAGE_SIZE, min_size = 0, image = hv.hv_mem[0].end - hv.hv_mem[0].start;
+	char val[32];
+	int err;
+
+	if (hv.config.hypercall_lock)
+		headroom += HV_LOCK_HEADROOM;
+	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
+	    cmdline_parse_u64(val, &min_size))
+		min_size = 0;
+	if (palloc_reserve(&hv.pool, headroom, min_size)) {
+		pr_err("refused: no room below the hypervisor for %lu KiB of pool (%lu KiB in use)",
+		       (palloc_used(&hv.pool) + (headroom > min_size ? headroom : min_size)) >> 10,
+		       palloc_used(&hv.pool) >> 10);
+		hv_power_off(HV_STATUS_NO_MEMORY);
+	}
+	hv.hv_mem[1] = (struct mem_range){ hv.pool.start, hv.pool.end };
+	err = ept_unmap(&hv.ept, hv.pool.start, hv.pool.end - hv.pool.start);
+	if (err) {
+		pr_err("removing the pool from the EPT failed (error %d)", err);
+		hv_power_off(err == -ENOMEM ? HV_STATUS_NO_MEMORY : HV_STATUS_PANIC);
+	}
+	hv_update_guest_ram();
+	hv_recheck_config();
 	pr_info("memory: hypervisor image 0x%lx-0x%lx, pool 0x%lx-0x%lx (%lu KiB), reserved from the guest",
 		hv.hv_mem[0].start, hv.hv_mem[0].end - 1, hv.pool.start, hv.pool.end - 1,
 		(hv.pool.end - hv.pool.start) >> 10);
+	pr_info("memory: %lu KiB reserved from the guest: image %lu KiB, pool %lu KiB "
+		"(%lu KiB in use, %lu KiB free for run-time locks)",
+		(image + hv.pool.end - hv.pool.start) >> 10, image >> 10,
+		(hv.pool.end - hv.pool.start) >> 10, palloc_used(&hv.pool) >> 10,
+		(hv.pool.next - hv.pool.start) >> 10);
+	for (size_t i = 0; i < hv.guest_ram_count; i++)
+		if (hv.guest_ram[i].end > HV_LOW_LIMIT)
+			pr_info("memory: guest RAM 0x%lx-0x%lx", hv.guest_ram[i].start,
+				hv.guest_ram[i].end - 1);
 }
 
 static char *hv_strdup(const char *s)
@@ -219,7 +284,7 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	/* The configuration is read and reported before the CPU checks, so a
 	 * boot on a machine without VMX still shows what it received. */
 	smp_plan(hv.boot.rsdp_phys, hv.boot.cmdline);
-	hv_setup_pool();
+	hv_pool_init();
 	hv_stage_boot_data();
 	hv_load_config();
 	hv_check_cpu();
@@ -230,7 +295,6 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 	vmx_msr_init(have_mtrr ? &mtrr : NULL);
 	spp_setup(&g);
 	spp_register();
-	guest_load(&g);
 
 	/* EPT accessed/dirty flags (SDM Vol. 3C 29.3.5): with them the guest's
 	 * page walks count as writes for EPT permissions (29.3.3.2), so the
@@ -250,6 +314,8 @@ __attribute__((noreturn)) void hv_setup_and_launch(void)
 		vuart_irq_init(hv.boot.rsdp_phys, vmx.console_port);
 	smp_park_aps(&vmx, &hv.pool);
 	vmx_enable(&vmx, &hv.pool);
+	hv_pool_reserve();
+	guest_load(&g);
 	pr_info("boot: %lu ticks from hypervisor entry to guest launch", rdtsc() - hv.boot_tsc);
 	vmx_launch_guest(&vmx, &hv.pool, &g);
 }

@@ -79,7 +79,7 @@ vmx_entry_failed_stub:
 	/* rdi = 1 for VMRESUME, 0 for VMLAUNCH; flags still hold VMfail. */
 	setc %sil
 	movzbl %sil, %esi
-	movq $vmx_exit_stack_top, %rsp
+	leaq vmx_exit_stack_top(%rip), %rsp
 	call vmx_entry_failed
 1:	cli
 	hlt

@@ -303,7 +303,7 @@ static int fake_teardown(void **state)
 	return 0;
 }
 
-static void test_palloc_picks_highest_window_below_limit(void **state)
+static void test_palloc_top_is_highest_fitting_range_below_limit(void **state)
 {
 	const struct mem_range free_ranges[] = {
 		{ 0x100000, 0x200000 },
@@ -315,19 +315,19 @@ static void test_palloc_picks_highest_window_below_limit(void **state)
 
 	(void)state;
 	assert_int_equal(palloc_init(&p, free_ranges, 4, 0x40000, 0x480000, fake_phys_to_virt), 0);
-	assert_true(p.start == 0x440000 && p.end == 0x480000 && p.next == p.start);
+	/* Nothing is taken yet: the pool may grow down to its range's start. */
+	assert_true(p.start == 0x400000 && p.end == 0x480000 && p.next == p.end && !p.reserved);
 	assert_ptr_equal(p.phys_to_virt, fake_phys_to_virt);
-
 	/* Too big for the clipped range and for 0x300000-0x380000: the lowest
 	 * range is the only one left. */
 	assert_int_equal(palloc_init(&p, free_ranges, 4, 0x90000, 0x480000, fake_phys_to_virt), 0);
-	assert_true(p.start == 0x170000 && p.end == 0x200000);
+	assert_true(p.start == 0x100000 && p.end == 0x200000);
 	/* With no limit the range above wins. */
 	assert_int_equal(palloc_init(&p, free_ranges, 4, 0x90000, UINT64_MAX, fake_phys_to_virt), 0);
-	assert_true(p.start == 0x670000 && p.end == 0x700000);
+	assert_true(p.start == 0x600000 && p.end == 0x700000);
 	/* A range ending exactly at the limit is usable up to it. */
 	assert_int_equal(palloc_init(&p, free_ranges, 4, 0x10000, 0x700000, fake_phys_to_virt), 0);
-	assert_true(p.start == 0x6f0000 && p.end == 0x700000);
+	assert_true(p.start == 0x600000 && p.end == 0x700000);
 }
 
 static void test_palloc_alignment(void **state)
@@ -335,17 +335,18 @@ static void test_palloc_alignment(void **state)
 	/* Unaligned edges are rounded inward; the size up to whole pages. */
 	const struct mem_range r[] = { { 0x100123, 0x150fff } };
 	const struct mem_range tiny[] = { { 0x100001, 0x101fff } };
+	struct mem_range fit;
 	struct palloc p;
 
 	(void)state;
 	assert_int_equal(palloc_init(&p, r, 1, 0x1001, UINT64_MAX, fake_phys_to_virt), 0);
-	assert_true(p.end == 0x150000);
-	assert_true(p.start == 0x14e000);	/* 0x1001 -> two pages */
-	assert_true(p.start % PAGE_SIZE == 0 && p.end % PAGE_SIZE == 0);
+	assert_true(p.start == 0x101000 && p.end == 0x150000);
 	/* Exactly the aligned interior fits. */
 	assert_int_equal(palloc_init(&p, r, 1, 0x4f000, UINT64_MAX, fake_phys_to_virt), 0);
-	assert_true(p.start == 0x101000 && p.end == 0x150000);
 	assert_int_equal(palloc_init(&p, r, 1, 0x50000, UINT64_MAX, fake_phys_to_virt), -ENOMEM);
+	/* 0x4e001 rounds up to 0x4f000, which fits; 0x4f001 does not. */
+	assert_int_equal(memrange_highest_fit(r, 1, 0x4e001, UINT64_MAX, &fit), 0);
+	assert_int_equal(memrange_highest_fit(r, 1, 0x4f001, UINT64_MAX, &fit), -ENOMEM);
 	/* Less than one aligned page inside. */
 	assert_int_equal(palloc_init(&p, tiny, 1, 1, UINT64_MAX, fake_phys_to_virt), -ENOMEM);
 }
@@ -369,40 +370,68 @@ static void test_palloc_init_failures(void **state)
 				fake_phys_to_virt) < 0);
 	/* Empty and inverted ranges are skipped. */
 	const struct mem_range junk[] = { { 0x300000, 0x300000 }, { 0x500000, 0x400000 } };
-
 	assert_int_equal(palloc_init(&p, junk, 2, PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), -ENOMEM);
 	assert_memory_equal(&p, &before, sizeof(p));
 }
 
-static void test_palloc_pages(void **state)
+static void test_palloc_pages_go_down_from_the_top(void **state)
 {
-	const struct mem_range r[] = { { FAKE_BASE, FAKE_BASE + FAKE_SIZE } };
+	const struct mem_range r[] = { { FAKE_BASE, FAKE_BASE + 8 * PAGE_SIZE } };
 	struct palloc p;
 	uint64_t a, b, c;
 
 	(void)state;
-	assert_int_equal(palloc_init(&p, r, 1, 8 * PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
-	assert_true(p.end == FAKE_BASE + FAKE_SIZE);
-	assert_true(p.start == p.end - 8 * PAGE_SIZE);
-
+	assert_int_equal(palloc_init(&p, r, 1, PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
+	assert_true(p.end == FAKE_BASE + 8 * PAGE_SIZE && p.start == FAKE_BASE);
 	a = palloc_pages(&p, 1);
-	assert_true(a == p.start);
+	assert_true(a == p.end - PAGE_SIZE);
 	b = palloc_pages(&p, 3);
-	assert_true(b == a + PAGE_SIZE);	/* contiguous, in order */
+	assert_true(b == a - 3 * PAGE_SIZE);	/* contiguous, below */
+	assert_true(palloc_used(&p) == 4 * PAGE_SIZE);
 	/* Zeroed, and only the pages handed out. */
 	for (uint64_t i = 0; i < 4 * PAGE_SIZE; i++)
-		assert_int_equal(fake_mem[a - FAKE_BASE + i], 0);
-	assert_int_equal(fake_mem[b + 3 * PAGE_SIZE - FAKE_BASE], 0xa5);
-
+		assert_int_equal(fake_mem[b - FAKE_BASE + i], 0);
+	assert_int_equal(fake_mem[b - 1 - FAKE_BASE], 0xa5);
 	assert_true(palloc_pages(&p, 0) == 0);
 	assert_true(palloc_pages(&p, 5) == 0);	/* 4 left */
 	assert_true(palloc_pages(&p, UINT64_MAX) == 0);
 	assert_true(palloc_pages(&p, UINT64_MAX / PAGE_SIZE + 1) == 0);	/* count * 4096 wraps */
-	assert_true(p.next == b + 3 * PAGE_SIZE);	/* failures take nothing */
+	assert_true(p.next == b);	/* failures take nothing */
 	c = palloc_pages(&p, 4);
-	assert_true(c == b + 3 * PAGE_SIZE);
-	assert_true(p.next == p.end);
+	assert_true(c == FAKE_BASE && p.next == p.start);
 	assert_true(palloc_pages(&p, 1) == 0);
+}
+
+static void test_palloc_reserve_fixes_the_bottom(void **state)
+{
+	const struct mem_range r[] = { { FAKE_BASE, FAKE_BASE + 16 * PAGE_SIZE } };
+	struct palloc p, before;
+
+	(void)state;
+	assert_int_equal(palloc_init(&p, r, 1, PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
+	assert_true(palloc_pages(&p, 3) == FAKE_BASE + 13 * PAGE_SIZE);
+	before = p;
+	/* More headroom, or a bigger minimum, than the range holds: unchanged. */
+	assert_int_equal(palloc_reserve(&p, 14 * PAGE_SIZE, 0), -ENOMEM);
+	assert_int_equal(palloc_reserve(&p, 0, 17 * PAGE_SIZE), -ENOMEM);
+	assert_memory_equal(&p, &before, sizeof(p));
+	/* Two pages of headroom (1.5 rounds up). */
+	assert_int_equal(palloc_reserve(&p, PAGE_SIZE + PAGE_SIZE / 2, 0), 0);
+	assert_true(p.reserved && p.start == FAKE_BASE + 11 * PAGE_SIZE && p.end == before.end);
+	assert_int_equal(palloc_reserve(&p, 0, 0), -EINVAL);
+	/* The headroom is usable, and nothing below it. */
+	assert_true(palloc_pages(&p, 2) == FAKE_BASE + 11 * PAGE_SIZE);
+	assert_true(palloc_pages(&p, 1) == 0);
+
+	/* A minimum size larger than used + headroom wins. */
+	assert_int_equal(palloc_init(&p, r, 1, PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
+	assert_true(palloc_pages(&p, 1) != 0);
+	assert_int_equal(palloc_reserve(&p, PAGE_SIZE, 10 * PAGE_SIZE), 0);
+	assert_true(p.start == FAKE_BASE + 6 * PAGE_SIZE);
+	/* Exactly the whole range. */
+	assert_int_equal(palloc_init(&p, r, 1, PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
+	assert_int_equal(palloc_reserve(&p, 16 * PAGE_SIZE, 0), 0);
+	assert_true(p.start == FAKE_BASE);
 }
 
 static void test_palloc_page_ops(void **state)
@@ -416,10 +445,10 @@ static void test_palloc_page_ops(void **state)
 	assert_int_equal(palloc_init(&p, r, 1, 2 * PAGE_SIZE, UINT64_MAX, fake_phys_to_virt), 0);
 	ops = (struct page_ops){ &p, palloc_page_op, palloc_phys_to_virt_op };
 	a = ops.alloc_page(ops.ctx);
-	assert_true(a == FAKE_BASE);
-	assert_ptr_equal(ops.phys_to_virt(ops.ctx, a), fake_mem);
+	assert_true(a == FAKE_BASE + PAGE_SIZE);
+	assert_ptr_equal(ops.phys_to_virt(ops.ctx, a), fake_mem + PAGE_SIZE);
 	assert_int_equal(((uint8_t *)ops.phys_to_virt(ops.ctx, a))[PAGE_SIZE - 1], 0);
-	assert_true(ops.alloc_page(ops.ctx) == FAKE_BASE + PAGE_SIZE);
+	assert_true(ops.alloc_page(ops.ctx) == FAKE_BASE);
 	assert_true(ops.alloc_page(ops.ctx) == 0);	/* out of memory: 0 */
 }
 
@@ -435,11 +464,14 @@ int main(void)
 		cmocka_unit_test(test_cmdline_get_no_prefix_match),
 		cmocka_unit_test(test_cmdline_get_hostile),
 		cmocka_unit_test(test_cmdline_parse_u64),
-		cmocka_unit_test_setup_teardown(test_palloc_picks_highest_window_below_limit,
+		cmocka_unit_test_setup_teardown(test_palloc_top_is_highest_fitting_range_below_limit,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_palloc_alignment, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_palloc_init_failures, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_palloc_pages, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_palloc_pages_go_down_from_the_top, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_palloc_reserve_fixes_the_bottom, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_palloc_page_ops, fake_setup, fake_teardown),
 	};
 

@@ -541,6 +541,50 @@ static void test_split_out_of_memory(void **state)
 	fix_done(&f);
 }
 
+/* The hypervisor's pool at the top of a 256 MiB guest is unmapped after the
+ * EPT was built over it (hv/setup.c): the 1 GiB leaf is split, the 2 MiB
+ * leaves wholly inside go, the one the range starts in is split. */
+static void test_unmap(void **state)
+{
+	struct fix f;
+	uint64_t start = 0xfd03000, end = 0x10000000, *pte;
+
+	(void)state;
+	fix_setup(&f, FAKE_PAGES, true, true);
+	assert_int_equal(ept_map_identity(&f.e, 0, 2 * GIB, RWX, NULL), 0);
+	expect_stats(&f, 2, 0, 0, 2);
+	assert_int_equal(ept_unmap(&f.e, start, end - start), 0);
+	expect_stats(&f, 1, 510, 259, 4);
+	expect_leaf(&f, 0, 2, RWX, WB);
+	expect_leaf(&f, start - 4096, 1, RWX, WB);
+	expect_unmapped(&f, start);
+	expect_unmapped(&f, 0xfe00000);
+	expect_unmapped(&f, end - 1);
+	expect_leaf(&f, end, 2, RWX, WB);
+	expect_leaf(&f, GIB, 3, RWX, WB);
+	assert_int_equal(ept_get_pte_4k(&f.e, start, &pte), -ENOENT);
+	/* Again, or over a part never mapped: nothing to do. */
+	assert_int_equal(ept_unmap(&f.e, start, end - start), 0);
+	assert_int_equal(ept_unmap(&f.e, 4 * GIB, GIB), 0);
+	expect_stats(&f, 1, 510, 259, 4);
+	/* A whole 1 GiB leaf goes without a split. */
+	assert_int_equal(ept_unmap(&f.e, GIB, GIB), 0);
+	expect_unmapped(&f, GIB);
+	expect_stats(&f, 0, 510, 259, 4);
+	assert_int_equal(ept_unmap(&f.e, 0, 0), -EINVAL);
+	assert_int_equal(ept_unmap(&f.e, 0x800, 4096), -EINVAL);
+	assert_int_equal(ept_unmap(&f.e, 0, 0x800), -EINVAL);
+	assert_int_equal(ept_unmap(&f.e, EPT_GPA_LIMIT - 4096, 8192), -EINVAL);
+	fix_done(&f);
+
+	/* No page for the split: -ENOMEM, the leaf still translates. */
+	fix_setup(&f, 2, true, true);
+	assert_int_equal(ept_map_identity(&f.e, 0, GIB, RWX, NULL), 0);
+	assert_int_equal(ept_unmap(&f.e, start, end - start), -ENOMEM);
+	expect_leaf(&f, start, 3, RWX, WB);
+	fix_done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +598,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_out_of_memory, free_live),
 		cmocka_unit_test_teardown(test_split, free_live),
 		cmocka_unit_test_teardown(test_split_out_of_memory, free_live),
+		cmocka_unit_test_teardown(test_unmap, free_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
