@@ -98,6 +98,25 @@ enum boot_arg_result boot_arg_u64(const struct guest_boot *b, const char *key,
 	return BOOT_ARG_OK;
 }
 
+uint64_t boot_ram_end;
+
+/* The end of the available entry holding `addr`, 0 when none does. */
+static uint64_t boot_mmap_end_of(const struct mb1_info *info, uint64_t addr)
+{
+	uint64_t pos = info->mmap_addr, end = pos + info->mmap_length;
+
+	while (pos + sizeof(struct mb1_mmap_entry) <= end) {
+		const struct mb1_mmap_entry *e = (const struct mb1_mmap_entry *)(uintptr_t)pos;
+
+		if (e->size < sizeof(*e) - sizeof(e->size))
+			return 0;
+		if (e->type == MB1_MEM_AVAILABLE && e->base <= addr && addr - e->base < e->length)
+			return e->base + e->length;
+		pos += (uint64_t)e->size + sizeof(e->size);
+	}
+	return 0;
+}
+
 bool boot_mmap_usable(const struct guest_boot *b, uint64_t base, uint64_t len)
 {
 	const struct mb1_info *info = b->info;
@@ -132,6 +151,8 @@ void boot_parse(struct guest_boot *b, uint32_t magic, uint32_t info_pa)
 	b->has_cmdline = false;
 	if (magic == MB1_BOOTLOADER_MAGIC && info_pa)
 		b->info = (const struct mb1_info *)(uintptr_t)info_pa;
+	if (b->info && (b->info->flags & MB1_INFO_MMAP))
+		boot_ram_end = boot_mmap_end_of(b->info, 0x100000);
 	if (b->info && (b->info->flags & MB1_INFO_CMDLINE) && b->info->cmdline) {
 		b->cmdline = (const char *)(uintptr_t)b->info->cmdline;
 		b->has_cmdline = true;

@@ -208,6 +208,69 @@ static bool check_ram_rw(const struct guest_boot *b, char *why, size_t n)
 	return true;
 }
 
+/* The guest's RAM is one piece from 1 MiB, as on bare metal: no other
+ * available entry between its end and 4 GiB, and mem_upper (KiB above
+ * 1 MiB, Multiboot 0.6.96 3.3) says where it ends.  Kernels that take
+ * mem_upper as their memory and the map's largest entry for the rest rely on
+ * it. */
+static bool check_ram_one_piece(const struct guest_boot *b, char *why, size_t n)
+{
+	const struct mb1_info *info = b->info;
+	uint64_t pos, end, upper_end;
+
+	if (!info || !(info->flags & MB1_INFO_MMAP) || !(info->flags & MB1_INFO_MEM) ||
+	    !boot_ram_end) {
+		con_snprintf(why, n, "no memory map or mem_upper flags=0x%x", info ? info->flags : 0);
+		return false;
+	}
+	upper_end = 0x100000 + (uint64_t)info->mem_upper * 1024;
+	if (upper_end != boot_ram_end) {
+		con_snprintf(why, n, "mem_upper ends at 0x%lx, the map's RAM from 1 MiB at 0x%lx",
+			     upper_end, boot_ram_end);
+		return false;
+	}
+	pos = info->mmap_addr;
+	end = pos + info->mmap_length;
+	while (pos + sizeof(struct mb1_mmap_entry) <= end) {
+		const struct mb1_mmap_entry *e = (const struct mb1_mmap_entry *)(uintptr_t)pos;
+
+		if (e->type == MB1_MEM_AVAILABLE && e->base >= boot_ram_end && e->base < (1ull << 32)) {
+			con_snprintf(why, n, "RAM 0x100000-0x%lx then more at 0x%lx-0x%lx",
+				     boot_ram_end - 1, e->base, e->base + e->length - 1);
+			return false;
+		}
+		pos += (uint64_t)e->size + sizeof(e->size);
+	}
+	return true;
+}
+
+/* Where the loader put hv.elf is ordinary RAM once the hypervisor has moved
+ * to the top: available, holding nothing of the hypervisor's (zero, as a
+ * fresh machine's RAM reads in Bochs), and writable. */
+static bool check_hv_load_area(const struct guest_boot *b, char *why, size_t n)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)GUEST_HV_LOAD_ADDR;
+
+	if (!boot_mmap_usable(b, GUEST_HV_LOAD_ADDR, 0x10000)) {
+		con_snprintf(why, n, "0x%x+0x10000 not in available memory", GUEST_HV_LOAD_ADDR);
+		return false;
+	}
+	for (size_t i = 0; i < 0x10000 / sizeof(*p); i++) {
+		if (p[i]) {
+			con_snprintf(why, n, "at 0x%lx read 0x%lx, not 0",
+				     (uint64_t)(uintptr_t)&p[i], p[i]);
+			return false;
+		}
+	}
+	p[0] = 0x5350504856475354ull;
+	if (p[0] != 0x5350504856475354ull) {
+		con_snprintf(why, n, "write at 0x%x did not stick", GUEST_HV_LOAD_ADDR);
+		return false;
+	}
+	p[0] = 0;
+	return true;
+}
+
 static const struct guest_check guest_checks[] = {
 	{ "long-mode", false, check_long_mode },
 	{ "cpuid-hv", true, check_cpuid_hv },
@@ -220,6 +283,8 @@ static const struct guest_check guest_checks[] = {
 	{ "spp-area", false, check_spp_area },
 	{ "cmdline", false, check_cmdline },
 	{ "ram-rw", false, check_ram_rw },
+	{ "ram-one-piece", false, check_ram_one_piece },
+	{ "hv-load-area", false, check_hv_load_area },
 };
 
 uint32_t guest_mode_checks(const struct guest_boot *b)

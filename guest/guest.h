@@ -17,7 +17,8 @@
 #define GUEST_EXIT_EXCEPTION 0x7f /* exception no probe expected */
 
 #define GUEST_MODE_NAME_MAX 32
-/* Where the hypervisor image is loaded, the default write-hv-memory target. */
+/* Where hv.elf is loaded before it moves itself to the top of RAM: guest
+ * RAM again under spphv (the `checks` mode's hv-load-area). */
 #define GUEST_HV_LOAD_ADDR  0x6000000
 /* The SPP test area: 64 KiB at 8 MiB. */
 #define GUEST_SPP_AREA      0x800000
@@ -53,6 +54,11 @@ enum boot_arg_result boot_arg_u64(const struct guest_boot *b, const char *key,
 				  uint64_t *out);
 /* True if [base, base + len) lies inside one available mmap region. */
 bool boot_mmap_usable(const struct guest_boot *b, uint64_t base, uint64_t len);
+/* The end of the available memory-map entry that holds 1 MiB (0 without a
+ * map): the first byte above the guest's RAM, where spphv's memory (pool,
+ * then image) starts; the target of the attacks on hypervisor memory.  Set by
+ * boot_parse(). */
+extern uint64_t boot_ram_end;
 void boot_parse(struct guest_boot *b, uint32_t magic, uint32_t info_pa);
 
 struct guest_mode {

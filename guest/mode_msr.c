@@ -82,8 +82,8 @@ static void msr_check_apic_base(void)
 	int32_t vec, vec2;
 
 	probe_rdmsr(MSR_APIC_BASE, &base);
-	/* Item 2: the window onto the hypervisor image. */
-	vec = probe_wrmsr(MSR_APIC_BASE, (base & 0xfffull) | GUEST_HV_LOAD_ADDR);
+	/* Item 2: the window onto the hypervisor's memory. */
+	vec = probe_wrmsr(MSR_APIC_BASE, (base & 0xfffull) | boot_ram_end);
 	probe_rdmsr(MSR_APIC_BASE, &after);
 	vec2 = probe_wrmsr(MSR_APIC_BASE, base); /* the same base: allowed */
 	con_snprintf(why, sizeof(why), "base=0x%lx move vector=%d after=0x%lx same vector=%d",
@@ -139,9 +139,9 @@ uint32_t guest_mode_msr_policy(const struct guest_boot *b)
 	msr_expect_read("mcg-status", MSR_MCG_STATUS, 0);
 	msr_expect_read("feature-control", 0x3a, 1);
 	msr_check_apic_base();
-	msr_expect_gp("pt-output-base", MSR_RTIT_OUTPUT_BASE, true, GUEST_HV_LOAD_ADDR);
+	msr_expect_gp("pt-output-base", MSR_RTIT_OUTPUT_BASE, true, boot_ram_end);
 	msr_expect_gp("pt-ctl", MSR_RTIT_CTL, true, 1);
-	msr_expect_gp("ds-area", MSR_DS_AREA, true, GUEST_HV_LOAD_ADDR);
+	msr_expect_gp("ds-area", MSR_DS_AREA, true, boot_ram_end);
 	msr_expect_gp("vmx-basic", MSR_VMX_BASIC, false, 0);
 	msr_expect_gp("unknown-read", 0x12345678, false, 0);
 	msr_expect_gp("unknown-write", 0x1fff, true, 0);

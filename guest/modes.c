@@ -33,7 +33,7 @@ static bool arg_u32(const struct guest_boot *b, const char *key, uint32_t *out)
 
 static uint32_t mode_write_hv_memory(const struct guest_boot *b)
 {
-	uint64_t addr = GUEST_HV_LOAD_ADDR;
+	uint64_t addr = boot_ram_end;
 
 	if (boot_arg_u64(b, "addr", &addr) == BOOT_ARG_BAD ||
 	    addr > GUEST_MAPPED_LIMIT - sizeof(uint64_t)) {

@@ -330,7 +330,7 @@ static void spp_default_locks(struct spp_model *m)
 	spp_check_lock(m, "lock-zero-length", 0x804100, 0, -HC_EINVAL);
 	spp_check_lock(m, "lock-outside-ram", 0x40000000, 0x80, -HC_EINVAL);
 	spp_check_lock(m, "lock-above-4g", 0x100000000ull, 0x80, -HC_EINVAL);
-	spp_check_lock(m, "lock-hv-memory", GUEST_HV_LOAD_ADDR, 0x80, -HC_EINVAL);
+	spp_check_lock(m, "lock-hv-memory", boot_ram_end, 0x80, -HC_EINVAL);
 	spp_check_lock(m, "lock-wraps", 0xffffffffffffff80ull, 0x100, -HC_EINVAL);
 	spp_check_mask(m, "lock-failed-no-change", 0x804000, spp_model_mask(m, 0x804000));
 	spp_check_mask(m, "lock-failed-free-page", 0x805000, SPP_UNPROT);

@@ -69,8 +69,8 @@ def test_tsc_rewind_keeps_hv_clock(hvrun, spp):
 
 
 # Item 7: RAM the `memory` lines leave out of the EPT (the firmware reports
-# it, the guest cannot use it); 0x4000000 is neither the hypervisor's image
-# (at 32 or 96 MiB) nor its pool (the top of a 256 MiB Bochs).
+# it, the guest cannot use it); 0x4000000 is not the hypervisor's memory (the
+# top of a 256 MiB Bochs).
 LEFT_OUT_CONFIG = """memory 0x0-0x9efff
 memory 0x100000-0x1ffffff
 protect 0x800000-0x80007f deny name=guard
@@ -107,8 +107,8 @@ def test_lock_out_of_pool_all_or_nothing(hvrun, spp):
     """A 900 MiB lock on a 1 GiB guest runs out of pool: either all of it is
     protected or none (before: -ENOMEM, yet logged as locked, `query` said
     protected and writes landed on the pages past the failure)."""
-    # 0x6100000-0x3e4fffff: above the hypervisor image (at 32 or 96 MiB),
-    # below its pool (the top 24 MiB under 1 GiB).
+    # 0x6100000-0x3e4fffff: below the hypervisor's memory (the top few MiB
+    # under 1 GiB); the pool's headroom for locks runs out long before.
     probes = ["0x6100000", "0x10000000", "0x3e300000", "0x3e400000"]
     r = hvrun(cpu="tigerlake", cmdline=SPP_MODES[spp], megs=1024, timeout=120,
               guest_args="mode=spp-config lock=0x6100000 locklen=0x38400000 probe=" +

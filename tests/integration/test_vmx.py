@@ -20,14 +20,14 @@ STATUS_VMENTRY_FAIL = 104
 STATUS_GUEST_TRIPLE_FAULT = 105
 STATUS_UNHANDLED_EXIT = 106
 STATUS_GUEST_EPT_FAULT = 107
-HV_LOAD_ADDR = 0x6000000          # linker.ld HV_LOAD_ADDR
+HV_LOAD_ADDR = 0x6000000          # linker.ld HV_LOAD_ADDR, where loaders put hv.elf
 EXIT_REASON_HLT = 12              # SDM Vol. 3C appendix C
 ENOSYS = 38                       # Linux errno, docs/hypercalls.md
 # The guest's checks (guest/checks.c): all need the hypervisor or the boot
 # environment, none may be skipped under spphv.
 GUEST_CHECKS = ["long-mode", "cpuid-hv", "cpuid-vmx-hidden", "hypercall-version",
                 "hypercall-unknown", "vmx-ud", "feature-control", "mmap", "spp-area",
-                "cmdline", "ram-rw"]
+                "cmdline", "ram-rw", "ram-one-piece", "hv-load-area"]
 SIGNATURE = "SubPageVisor"
 DONE = re.compile(r"^done passed=(\d+) failed=(\d+)$")
 
@@ -75,18 +75,62 @@ def test_guest_checks_pass(checks_run, cpu):
     assert r.message("vmx: launching guest at "), r.log
 
 
-def test_write_hv_image_is_stopped(hvrun):
-    r = hvrun(cpu="tigerlake", guest_args="mode=write-hv-memory")
-    assert f"writing hypervisor memory at {HV_LOAD_ADDR:#x}" in r.guest_lines(), r.log
-    msg = guest_stopped(r, STATUS_GUEST_EPT_FAULT, "guest access outside guest memory:")
-    assert f"gpa={HV_LOAD_ADDR:#x} " in msg and "(write)" in msg, r.log
-    assert "FAIL write to hypervisor memory returned" not in r.guest_lines(), r.log
+def hv_memory(r):
+    """(image, pool) as [start, end) pairs, from the hypervisor's report."""
+    m = re.search(r"image 0x([0-9a-f]+)-0x([0-9a-f]+), pool 0x([0-9a-f]+)-0x([0-9a-f]+) ",
+                  r.message("memory: hypervisor image 0x"))
+    assert m, r.log
+    a, b, c, d = (int(x, 16) for x in m.groups())
+    return (a, b + 1), (c, d + 1)
 
 
 def pool_range(r):
-    m = re.search(r"pool 0x([0-9a-f]+)-0x([0-9a-f]+) ", r.message("memory: hypervisor image "))
-    assert m, r.log
-    return int(m[1], 16), int(m[2], 16) + 1
+    return hv_memory(r)[1]
+
+
+def test_image_moves_to_the_top_of_ram(checks_run):
+    """hv.elf leaves its load address for the top of RAM below 4 GiB, with
+    the pool right below it: the guest's RAM is one piece from 1 MiB (the
+    checks run's ram-one-piece: its map and mem_upper end at the pool) and
+    the load address is zeroed guest RAM (hv-load-area).  What the default
+    configuration takes from the guest stays under 4 MiB (issue 12)."""
+    r = checks_run("tigerlake")
+    (img_start, img_end), (pool_start, pool_end) = hv_memory(r)
+    assert r.message(f"memory: hypervisor image moved from {HV_LOAD_ADDR:#x} to "
+                     f"{img_start:#x}-{img_end - 1:#x} "), r.log
+    # Bochs's 256 MiB: usable RAM ends at 0xfff0000 (the ACPI tables above).
+    assert img_end == 0xfff0000 and pool_end == img_start, r.log
+    assert r.message(f"memory: guest RAM 0x100000-{pool_start - 1:#x}"), r.log
+    assert len(r.messages("memory: guest RAM ")) == 1, r.log
+    reserved = [t for t in r.messages("memory: ") if " KiB reserved from the guest: " in t]
+    assert len(reserved) == 1, r.log
+    m = re.match(r"memory: (\d+) KiB reserved from the guest: image (\d+) KiB, pool (\d+) KiB",
+                 reserved[0])
+    assert m and int(m[1]) == int(m[2]) + int(m[3]), r.log
+    assert int(m[1]) * 1024 == img_end - pool_start, r.log
+    assert int(m[1]) < 4096, r.log
+    lines = r.guest_lines()
+    assert "check ram-one-piece ok" in lines and "check hv-load-area ok" in lines, r.log
+
+
+def test_write_hv_image_is_stopped(hvrun, checks_run):
+    (target, _), _ = hv_memory(checks_run("tigerlake"))
+    r = hvrun(cpu="tigerlake", guest_args=f"mode=write-hv-memory addr={target:#x}")
+    assert hv_memory(r)[0][0] == target, r.log
+    assert f"writing hypervisor memory at {target:#x}" in r.guest_lines(), r.log
+    msg = guest_stopped(r, STATUS_GUEST_EPT_FAULT, "guest access outside guest memory:")
+    assert f"gpa={target:#x} " in msg and "(write)" in msg, r.log
+    assert "FAIL write to hypervisor memory returned" not in r.guest_lines(), r.log
+
+
+def test_write_just_above_guest_ram_is_stopped(hvrun):
+    """The guest's default target: the first byte its memory map does not
+    give it, the bottom of the pool."""
+    r = hvrun(cpu="tigerlake", guest_args="mode=write-hv-memory")
+    start, _ = pool_range(r)
+    assert f"writing hypervisor memory at {start:#x}" in r.guest_lines(), r.log
+    msg = guest_stopped(r, STATUS_GUEST_EPT_FAULT, "guest access outside guest memory:")
+    assert f"gpa={start:#x} " in msg and "(write)" in msg, r.log
 
 
 def test_write_hv_pool_is_stopped(hvrun, checks_run):
