@@ -105,7 +105,8 @@ $(BUILD)/hv.elf: $(HV_OBJS) $(BUILD)/hv/relocs.o linker.ld $(BUILD)/hvrelocs
 		{ echo "hv.elf: relocation sites differ between the two links" >&2; exit 1; }
 	$(Q)$(OBJCOPY) --remove-section='.rela*' $@.tmp $@ && rm -f $@.tmp
 
-GUEST_CFLAGS := $(filter-out -mcmodel=small -fpie,$(HV_CFLAGS)) -fno-pic -fno-pie
+GUEST_CFLAGS := $(filter-out -mcmodel=small -fpie -include hv/visibility.h,$(HV_CFLAGS)) \
+	-fno-pic -fno-pie
 $(BUILD)/guest/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")

@@ -18,6 +18,8 @@
 #include "spp/sppt.h"
 
 #define HVCONF_MAX_RANGES 32
+#define HVCONF_4G (1ull << 32)
+#define HVCONF_DEFAULT_RESERVE (16ull << 20)
 
 struct hvconf_opts {
 	const char *file;
@@ -34,7 +36,8 @@ static void hvconf_usage(FILE *f)
 		"                     0..SIZE-1; repeatable (default 256M)\n"
 		"  --reserve RANGE    hypervisor memory, START-END or START+SIZE;\n"
 		"                     repeatable; 'none' for no reservation\n"
-		"                     (default 0x6000000-0x6ffffff)\n"
+		"                     (default: the top 16 MiB of RAM below 4 GiB,\n"
+		"                     where spphv moves its image and pool)\n"
 		"Numbers: decimal or 0x-hex, K/M/G suffixes.  Exit status: 0 valid,\n"
 		"1 invalid configuration, 2 usage error or unreadable file.\n");
 }
@@ -80,8 +83,7 @@ static int hvconf_args(int argc, char **argv, struct hvconf_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->ram[0] = (struct mem_range){ 0, 256ull << 20 };
 	o->nram = 1;
-	o->hv[0] = (struct mem_range){ 0x6000000, 0x7000000 };
-	o->nhv = 1;
+	o->nhv = 0;
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
 		return -1;
 	for (i = 2; i < argc; i++) {
@@ -99,6 +101,23 @@ static int hvconf_args(int argc, char **argv, struct hvconf_opts *o)
 		} else {
 			o->file = argv[i];
 		}
+	}
+	if (!o->hv_given) {
+		/* spphv's image and pool sit at the top of RAM below 4 GiB; what
+		 * they take is reported at boot (`memory: N KiB reserved`) and is
+		 * about 2 MiB for hv/default.conf; 16 MiB leaves room for staged
+		 * modules (a Linux kernel and its initrd take more: pass
+		 * --reserve). */
+		uint64_t top = 0;
+
+		for (size_t k = 0; k < o->nram; k++) {
+			uint64_t end = o->ram[k].end < HVCONF_4G ? o->ram[k].end : HVCONF_4G;
+
+			if (o->ram[k].start < end && end > top)
+				top = end;
+		}
+		if (top >= HVCONF_DEFAULT_RESERVE)
+			o->hv[o->nhv++] = (struct mem_range){ top - HVCONF_DEFAULT_RESERVE, top };
 	}
 	return o->file ? 0 : -1;
 }

@@ -70,9 +70,11 @@ def test_file_without_ranges(tmp_path):
 def test_protect_above_4gib_refused_like_the_hypervisor(tmp_path):
     # The hypervisor's validator refuses this even where RAM is declared; it
     # is the same code in hvconf, with the same words and no "(at end of line)".
+    # The hypervisor's memory named below the `memory` line (by default it
+    # is the top 16 MiB below 4 GiB, inside it).
     cfg = tmp_path / "high.conf"
     cfg.write_text("memory 0x8000000-0x1ffffffff\nprotect 0x100000000+128\n")
-    rc, out, err = hvconf("check", str(cfg), "--ram", "8G")
+    rc, out, err = hvconf("check", str(cfg), "--ram", "8G", "--reserve", "0x7000000+16M")
     assert rc == 1
     assert err.splitlines()[0] == (
         "config:2: protect range above 4 GiB (spphv protects the first 4 GiB only) "
