@@ -29,21 +29,35 @@ void hv_recheck_config(void)
 		hv_config_refuse(&err);
 }
 
+/* `count` zeroed entries of `size` bytes from the pool. */
+static void *hv_config_array(uint32_t count, size_t size)
+{
+	void *a = (void *)(uintptr_t)palloc_pages(&hv.pool, (count * size + PAGE_SIZE - 1) / PAGE_SIZE);
+
+	if (!a)
+		panic("pool exhausted allocating the configuration");
+	return a;
+}
+
+/* Each range is a line of its own: the line count bounds the ranges. */
+static uint32_t hv_config_lines(const char *text, size_t len, uint32_t cap)
+{
+	uint32_t n = 1;
+
+	for (size_t i = 0; i < len && n < cap; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
 void hv_load_config(void)
 {
-	uint64_t mem_pages = (CONFIG_MEMORY_CAP * sizeof(struct config_memory) + PAGE_SIZE - 1) / PAGE_SIZE;
-	uint64_t prot_pages = (CONFIG_PROTECT_CAP * sizeof(struct config_protect) + PAGE_SIZE - 1) / PAGE_SIZE;
-	struct config_memory *mem = (void *)(uintptr_t)palloc_pages(&hv.pool, mem_pages);
-	struct config_protect *prot = (void *)(uintptr_t)palloc_pages(&hv.pool, prot_pages);
 	const char *text = config_default_start;
 	size_t len = (size_t)(config_default_end - config_default_start);
+	uint32_t mem_cap, prot_cap;
 	struct config_error err;
 	char val[16];
 	uint64_t pages = 0, subpages = 0;
 
-	if (!mem || !prot)
-		panic("pool exhausted allocating the configuration");
-	config_init(&hv.config, mem, CONFIG_MEMORY_CAP, prot, CONFIG_PROTECT_CAP);
 	hv.config_source = "default";
 	for (uint32_t i = 0; i < hv.module_count; i++) {
 		if (hv.modules[i].role && !strcmp(hv.modules[i].role, "config")) {
@@ -52,6 +66,13 @@ void hv_load_config(void)
 			hv.config_source = "module";
 		}
 	}
+	/* Arrays as large as the text can fill, so the pool holds what this
+	 * configuration needs (hv/palloc.h); the protect table grows to its
+	 * full size below when the guest may lock ranges into it. */
+	mem_cap = hv_config_lines(text, len, CONFIG_MEMORY_CAP);
+	prot_cap = hv_config_lines(text, len, CONFIG_PROTECT_CAP);
+	config_init(&hv.config, hv_config_array(mem_cap, sizeof(struct config_memory)), mem_cap,
+		    hv_config_array(prot_cap, sizeof(struct config_protect)), prot_cap);
 	if (config_parse(&hv.config, text, len, &err) ||
 	    config_validate(&hv.config, hv.guest_ram, hv.guest_ram_count, hv.hv_mem, HV_MEM_CONFIG, &err))
 		hv_config_refuse(&err);
@@ -63,6 +84,16 @@ void hv_load_config(void)
 			hv_power_off(HV_STATUS_BAD_CONFIG);
 		}
 		hv.config.spp_mode = mode;
+	}
+	if (hv.config.hypercall_lock && prot_cap < CONFIG_PROTECT_CAP) {
+		/* The lock hypercall appends to the table (docs/hypercalls.md:
+		 * CONFIG_PROTECT_CAP entries, the configured ones included). */
+		struct config_protect *all = hv_config_array(CONFIG_PROTECT_CAP,
+							     sizeof(struct config_protect));
+
+		memcpy(all, hv.config.protect, hv.config.protect_count * sizeof(*all));
+		hv.config.protect = all;
+		hv.config.protect_cap = CONFIG_PROTECT_CAP;
 	}
 	for (uint32_t i = 0; i < hv.config.protect_count; i++) {
 		const struct config_protect *p = &hv.config.protect[i];

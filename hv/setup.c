@@ -157,7 +157,7 @@ static void hv_pool_reserve(void)
 		hv.hv_mem[0].start, hv.hv_mem[0].end - 1, hv.pool.start, hv.pool.end - 1,
 		(hv.pool.end - hv.pool.start) >> 10);
 	pr_info("memory: %lu KiB reserved from the guest: image %lu KiB, pool %lu KiB "
-		"(%lu KiB in use, %lu KiB free for run-time locks)",
+		"(%lu KiB in use, %lu KiB free for run time)",
 		(image + hv.pool.end - hv.pool.start) >> 10, image >> 10,
 		(hv.pool.end - hv.pool.start) >> 10, palloc_used(&hv.pool) >> 10,
 		(hv.pool.next - hv.pool.start) >> 10);

@@ -83,7 +83,7 @@ void spp_setup(struct vmx_guest_setup *g)
 	spp.tokens_x_hz = (uint64_t)hv.config.log_rate * spp.tsc_hz;
 	spp.last_tsc = rdtsc();
 	spp.violations = (uint64_t *)(uintptr_t)palloc_pages(
-		&hv.pool, (CONFIG_PROTECT_CAP * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE);
+		&hv.pool, (hv.config.protect_cap * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE);
 	for (int i = 0; i < SPP_WINDOW_PAGES; i++)
 		spp.window[i].saved = (uint8_t *)(uintptr_t)palloc_pages(&hv.pool, 1);
 	if (!spp.violations || !spp.window[SPP_WINDOW_PAGES - 1].saved)
