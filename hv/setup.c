@@ -137,8 +137,11 @@ static void hv_pool_reserve(void)
 	if (hv.config.hypercall_lock)
 		headroom += HV_LOCK_HEADROOM;
 	if (cmdline_get(hv.boot.cmdline, "hvmem", val, sizeof(val)) &&
-	    cmdline_parse_u64(val, &min_size))
-		min_size = 0;
+	    cmdline_parse_u64(val, &min_size)) {
+		pr_err("refused: bad hvmem=%s on the command line (expected a size: 64M, 0x4000000)",
+		       val);
+		hv_power_off(HV_STATUS_BAD_CONFIG);
+	}
 	if (palloc_reserve(&hv.pool, headroom, min_size)) {
 		pr_err("refused: no room below the hypervisor for %lu KiB of pool (%lu KiB in use)",
 		       (palloc_used(&hv.pool) + (headroom > min_size ? headroom : min_size)) >> 10,

@@ -113,6 +113,23 @@ def test_image_moves_to_the_top_of_ram(checks_run):
     assert "check ram-one-piece ok" in lines and "check hv-load-area ok" in lines, r.log
 
 
+@pytest.mark.parametrize("hvmem,status", [("64M", 0), ("1G", 111), ("lots", 102)])
+def test_hvmem_sizes_the_pool(hvrun, hvmem, status):
+    """hvmem= asks for a larger pool; one the RAM cannot hold, or a value
+    that is not a size, is refused before the guest runs."""
+    r = hvrun(cpu="tigerlake", cmdline=f"hvmem={hvmem}", guest_args="mode=checks")
+    assert r.hv_exit_status() == status, r.log
+    if status == 0:
+        start, end = pool_range(r)
+        assert end - start == 64 << 20, r.log
+        assert r.message(f"memory: guest RAM 0x100000-{start - 1:#x}"), r.log
+        assert "check ram-one-piece ok" in r.guest_lines(), r.log
+    elif status == 111:
+        assert r.message("refused: no room below the hypervisor for ", level="error"), r.log
+    else:
+        assert r.message("refused: bad hvmem=lots ", level="error"), r.log
+
+
 def test_write_hv_image_is_stopped(hvrun, checks_run):
     (target, _), _ = hv_memory(checks_run("tigerlake"))
     r = hvrun(cpu="tigerlake", guest_args=f"mode=write-hv-memory addr={target:#x}")
