@@ -8,22 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* 0 and *gpa, or -EFAULT (not present, not guest RAM, a write to a read-only
- * page, or a paging mode this walker does not know). */
-int vmx_guest_translate(uint64_t gla, bool write, uint64_t *gpa);
-/* The access an instruction makes, for vmx_guest_translate_access. */
-struct vmx_guest_access {
-	bool write;
-	bool user;     /* CPL 3 (SDM Vol. 3A 4.6) */
-	bool smap_ok;  /* RFLAGS.AC = 1: SMAP lets supervisor data through */
-};
+#include "vmx/vmx_walk.h"
 
-/* As the processor translates gla for that access in 4-level paging, with
- * the access rights of SDM Vol. 3A 4.6 (U/S and R/W at every level, CR0.WP,
- * CR4.SMAP; not protection keys or reserved bits): 0 and *gpa; -EACCES and
- * *pf_error (the #PF error code, 4.7) when the processor would raise #PF;
- * -EFAULT when the page is not guest RAM, a table is not, or the guest is
- * not in 4-level paging (callers then fall back to stopping the guest). */
+/* As the processor translates gla for an implicit supervisor-mode access
+ * (a task switch's TSS and descriptor-table accesses): 0 and *gpa, or
+ * -EFAULT for anything that is not a plain translation to guest RAM (the
+ * caller stops the guest). */
+int vmx_guest_translate(uint64_t gla, bool write, uint64_t *gpa);
+
+/* As the processor translates gla for that access (vmx/vmx_walk.h: every
+ * paging mode but 5-level, access rights, reserved bits): 0 and *gpa;
+ * -EACCES and *pf_error (the #PF error code, SDM Vol. 3A 4.7) when the
+ * processor would raise #PF; -EFAULT when the page or a table is not guest
+ * RAM, or the address is not canonical. */
 int vmx_guest_translate_access(uint64_t gla, const struct vmx_guest_access *acc,
 			       uint64_t *gpa, uint32_t *pf_error);
 /* A pointer to guest-physical byte gpa, or NULL when it is not guest RAM. */

@@ -151,9 +151,7 @@ static bool vmx_io_element(struct guest_regs *r, uint64_t qual, uint64_t a, unsi
 			vmx_event_queue_exception(X86_VEC_PF, true, err);
 			return false;
 		}
-		/* Other paging modes: the plain walker, which stops the guest
-		 * on any failure. */
-		if (rc && vmx_guest_translate(a + i, in, &gpa[i]))
+		if (rc)
 			vmx_io_fail(r, qual, "string operand not in guest RAM", a + i);
 		/* The hypervisor's own store would bypass EPT and SPP. */
 		if (in && vmx_client && vmx_client->query &&
