@@ -208,3 +208,19 @@ def test_overlapping_ranges_name_both_lines(tmp_path):
     # canonical START-END of the later range.
     assert re.search(r"error: config:5: protect range overlaps protect range on line 2 "
                      r"\(near '0x901f80-0x90207f'\)$", log, re.M), log[-2000:]
+
+
+def test_range_in_the_pool_is_refused_once_its_size_is_known(tmp_path):
+    """The pool's bottom is fixed only after setup (hv/setup.c
+    hv_pool_reserve); a range there passes the first check, which knows only
+    the image, and must be refused by the second before the guest runs.
+    0xff00000 is below the image at the top of the 256 MiB Bochs RAM and
+    inside the 2 MiB or so of pool under it."""
+    text = "protect 0x900000+128 name=fine\nprotect 0xff00000+128 name=in-pool\n"
+    log = refused(tmp_path, text)
+    m = re.search(r"pool 0x([0-9a-f]+)-0x([0-9a-f]+) ", log)
+    assert not m, log[-3000:]  # refused before the pool is reported
+    assert re.search(r"error: config:2: protect range overlaps hypervisor memory "
+                     r"\(near '0xff00000-0xff0007f'\)$", log, re.M), log[-3000:]
+    assert re.search(r"memory: hypervisor image moved from 0x6000000 to 0x([0-9a-f]+)-", log)
+    assert "vmx: launching guest" not in log and "guest: " not in log, log[-3000:]
