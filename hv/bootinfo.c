@@ -455,3 +455,36 @@ const char *bootinfo_module_role(const char *string, const char **args)
 			return roles[i];
 	return NULL;
 }
+
+size_t bootinfo_usable_ram(const struct bootinfo *bi, struct mem_range *out)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < bi->mmap_count && i < BOOTINFO_MAX_MMAP; i++)
+		if (bi->mmap[i].type == MB_MEMORY_AVAILABLE)
+			out[n++] = (struct mem_range){ bi->mmap[i].base,
+						       bi->mmap[i].base + bi->mmap[i].len };
+	return memrange_merge(out, n);
+}
+
+size_t bootinfo_free_ram(const struct bootinfo *bi, struct mem_range image,
+			 struct mem_range *out, uint64_t *staging)
+{
+	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
+	size_t nu = bootinfo_usable_ram(bi, usable), nf = 0, nfree = 0;
+	uint64_t room = 0;
+
+	forbidden[nf++] = (struct mem_range){ 0, 1ull << 20 };
+	forbidden[nf++] = image;
+	forbidden[nf++] = (struct mem_range){ bi->info_start, bi->info_end };
+	for (uint32_t i = 0; i < bi->module_count && i < BOOTINFO_MAX_MODULES; i++) {
+		forbidden[nf++] = (struct mem_range){ bi->modules[i].start, bi->modules[i].end };
+		room += bi->modules[i].end - bi->modules[i].start + 2 * PAGE_SIZE;
+	}
+	if (staging)
+		*staging = room;
+	/* Each forbidden range splits at most one piece in two: the result
+	 * always fits BOOTINFO_MAX_FREE. */
+	memrange_subtract(usable, nu, forbidden, nf, out, BOOTINFO_MAX_FREE, &nfree);
+	return nfree;
+}

@@ -5,11 +5,16 @@
 #define HV_BOOTINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "hv/memrange.h"
 
 #define BOOTINFO_MAX_MMAP	128
 #define BOOTINFO_MAX_MODULES	16
 #define BOOTINFO_MAX_STRING	4096	/* including the NUL */
+/* Entries bootinfo_free_ram() may produce. */
+#define BOOTINFO_MAX_FREE	(BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3)
 
 struct bootinfo_mmap_entry {
 	uint64_t base, len;
@@ -53,6 +58,18 @@ struct bootinfo_mem {
  * info reads as "not given". */
 int bootinfo_parse(uint32_t magic, uint64_t info_pa,
 		   const struct bootinfo_mem *mem, struct bootinfo *out);
+
+/* The firmware's usable RAM (type 1 entries), merged: sorted and disjoint.
+ * Returns the count, at most BOOTINFO_MAX_MMAP. */
+size_t bootinfo_usable_ram(const struct bootinfo *bi, struct mem_range *out);
+
+/* The usable RAM the hypervisor may take for itself while the loader's
+ * hand-off is still in use: above 1 MiB, clear of `image`, the modules and
+ * the loader's information.  out holds BOOTINFO_MAX_FREE ranges; returns the
+ * count.  *staging (if not NULL) gets the pool room copies of the modules
+ * need: each module's size, a page of rounding and a spare page. */
+size_t bootinfo_free_ram(const struct bootinfo *bi, struct mem_range image,
+			 struct mem_range *out, uint64_t *staging);
 
 /* A module string's role: leading tokens containing '/' or ':' (paths, URLs)
  * are skipped, the next token is the role.  Returns "guest", "config" or

@@ -7,6 +7,7 @@
  *   configuration -> VMX/EPT/SPP setup -> guest launch (never returns).
  */
 #include "boot/desc.h"
+#include "boot/paging.h"
 #include "hv/bootinfo.h"
 #include "hv/cmdline.h"
 #include "hv/console.h"
@@ -103,8 +104,9 @@ __attribute__((noreturn)) void hv_main(uint32_t magic, uint32_t info_pa)
 		    !bootinfo_parse(magic, info_pa, &boot_mem, &hv.boot))
 			hv_move_image(&hv.boot, magic, info_pa, hv.boot_tsc);
 	} else {
+		/* The moved copy: its own page tables first. */
 		hv.boot_tsc = hv_move.entry_tsc;
-		hv_move_adopt();
+		boot_paging_adopt();
 	}
 	console_init(NULL);
 	desc_init();

@@ -1,5 +1,4 @@
 /* hv.elf moves itself to the top of RAM below 4 GiB; see hv/relocate.h. */
-#include "boot/paging.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/memrange.h"
@@ -7,7 +6,6 @@
 #include "hv/reloc.h"
 #include "hv/relocate.h"
 
-#define MOVE_LOW_LIMIT (1ull << 20)
 #define MOVE_LIMIT     (1ull << 32)
 /* Free RAM kept directly below the image's new place for the pool to grow
  * into before it could meet a module the loader put high: the staged
@@ -28,26 +26,13 @@ struct hv_move hv_move;
  * there (the modules, its information, the image as loaded). */
 static uint64_t hv_move_target(const struct bootinfo *bi, uint64_t len)
 {
-	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
-	struct mem_range free_ranges[BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3], fit;
-	uint64_t room = MOVE_POOL_ROOM;
-	size_t nu = 0, nf = 0, nfree;
+	struct mem_range free_ranges[BOOTINFO_MAX_FREE], fit;
+	struct mem_range image = { (uint64_t)_image_start, (uint64_t)_image_end };
+	uint64_t staging;
+	size_t nfree = bootinfo_free_ram(bi, image, free_ranges, &staging);
 
-	for (uint32_t i = 0; i < bi->mmap_count; i++)
-		if (bi->mmap[i].type == 1)
-			usable[nu++] = (struct mem_range){ bi->mmap[i].base,
-							   bi->mmap[i].base + bi->mmap[i].len };
-	nu = memrange_merge(usable, nu);
-	forbidden[nf++] = (struct mem_range){ 0, MOVE_LOW_LIMIT };
-	forbidden[nf++] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
-	forbidden[nf++] = (struct mem_range){ bi->info_start, bi->info_end };
-	for (uint32_t i = 0; i < bi->module_count; i++) {
-		forbidden[nf++] = (struct mem_range){ bi->modules[i].start, bi->modules[i].end };
-		room += bi->modules[i].end - bi->modules[i].start + 2 * PAGE_SIZE;
-	}
-	if (memrange_subtract(usable, nu, forbidden, nf, free_ranges,
-			      sizeof(free_ranges) / sizeof(free_ranges[0]), &nfree) ||
-	    memrange_highest_fit(free_ranges, nfree, len + room, MOVE_LIMIT, &fit)) {
+	if (memrange_highest_fit(free_ranges, nfree, len + MOVE_POOL_ROOM + staging, MOVE_LIMIT,
+				 &fit)) {
 		hv_move.why_not = "no free window below 4 GiB holds it and the pool";
 		return 0;
 	}
@@ -81,11 +66,6 @@ void hv_move_image(const struct bootinfo *bi, uint32_t magic, uint32_t info_pa,
 	*moved = (struct hv_move){ from, to, len, entry_tsc, NULL };
 	boot_restart((uint64_t)(uintptr_t)hv_main + (uint64_t)delta,
 		     (uint64_t)(uintptr_t)boot_stack_top + (uint64_t)delta, magic, info_pa);
-}
-
-void hv_move_adopt(void)
-{
-	boot_paging_adopt();
 }
 
 void hv_move_release_old(void)

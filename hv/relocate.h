@@ -29,9 +29,6 @@ extern struct hv_move hv_move;
 void hv_move_image(const struct bootinfo *bi, uint32_t magic, uint32_t info_pa,
 		   uint64_t entry_tsc);
 
-/* In the moved copy, first thing: its own page tables. */
-void hv_move_adopt(void);
-
 /* In the moved copy once its descriptor tables are loaded: zeroes the copy it
  * left, which is guest RAM from now on (nothing of the hypervisor's stays
  * readable there). */

@@ -63,23 +63,11 @@ static void hv_check_cpu(void)
 				  "spphv needs them to build and update the EPT");
 }
 
-/* The firmware's usable RAM, merged; n entries. */
-static size_t hv_usable_ram(struct mem_range *usable)
-{
-	size_t n = 0;
-
-	for (uint32_t i = 0; i < hv.boot.mmap_count; i++)
-		if (hv.boot.mmap[i].type == 1)
-			usable[n++] = (struct mem_range){ hv.boot.mmap[i].base,
-							  hv.boot.mmap[i].base + hv.boot.mmap[i].len };
-	return memrange_merge(usable, n);
-}
-
 /* The guest's RAM: usable RAM minus the hypervisor's memory. */
 static void hv_update_guest_ram(void)
 {
 	struct mem_range usable[BOOTINFO_MAX_MMAP];
-	size_t nu = hv_usable_ram(usable);
+	size_t nu = bootinfo_usable_ram(&hv.boot, usable);
 
 	/* guest_ram keeps the trampoline page, so `memory` lines may cover it;
 	 * it is left out of the EPT and reported reserved like the rest. */
@@ -93,28 +81,20 @@ static void hv_update_guest_ram(void)
  * is fixed by hv_pool_reserve() once setup has taken what it needs. */
 static void hv_pool_init(void)
 {
-	struct mem_range usable[BOOTINFO_MAX_MMAP], forbidden[BOOTINFO_MAX_MODULES + 3];
-	struct mem_range free_ranges[BOOTINFO_MAX_MMAP + BOOTINFO_MAX_MODULES + 3];
-	size_t nu = hv_usable_ram(usable), nf = 0, nfree;
-	uint64_t size = HV_POOL_MIN_SIZE + smp_pool_bytes();
+	struct mem_range free_ranges[BOOTINFO_MAX_FREE];
+	struct mem_range image = { (uint64_t)_image_start, (uint64_t)_image_end };
+	uint64_t size;
+	size_t nfree = bootinfo_free_ram(&hv.boot, image, free_ranges, &size);
 
-	forbidden[nf++] = (struct mem_range){ 0, HV_LOW_LIMIT };
-	forbidden[nf++] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
-	forbidden[nf++] = (struct mem_range){ hv.boot.info_start, hv.boot.info_end };
-	for (uint32_t i = 0; i < hv.boot.module_count; i++) {
-		forbidden[nf++] = (struct mem_range){ hv.boot.modules[i].start, hv.boot.modules[i].end };
-		size += (hv.boot.modules[i].end - hv.boot.modules[i].start + 2 * PAGE_SIZE);
-	}
+	size += HV_POOL_MIN_SIZE + smp_pool_bytes();
 	hv_move_report();
-	if (memrange_subtract(usable, nu, forbidden, nf, free_ranges,
-			      sizeof(free_ranges) / sizeof(free_ranges[0]), &nfree) ||
-	    palloc_init(&hv.pool, free_ranges, nfree, size, FOUR_GIB, hv_identity)) {
+	if (palloc_init(&hv.pool, free_ranges, nfree, size, FOUR_GIB, hv_identity)) {
 		pr_err("refused: no %lu KiB of free RAM below 4 GiB for the hypervisor's pool",
 		       size >> 10);
 		hv_power_off(HV_STATUS_NO_MEMORY);
 	}
 	hv.page_ops = (struct page_ops){ &hv.pool, palloc_page_op, palloc_phys_to_virt_op };
-	hv.hv_mem[0] = (struct mem_range){ (uint64_t)_image_start, (uint64_t)_image_end };
+	hv.hv_mem[0] = image;
 	hv.hv_mem[1] = (struct mem_range){ 0, 0 }; /* until hv_pool_reserve() */
 	hv.hv_mem[2] = (struct mem_range){ SMP_TRAMPOLINE_PA, SMP_TRAMPOLINE_PA + PAGE_SIZE };
 	hv_update_guest_ram();

@@ -677,6 +677,44 @@ static void test_module_role(void **state)
 	assert_string_equal(args, "");
 }
 
+/* What the hypervisor may take at boot (hv/relocate.c, hv/setup.c): usable
+ * RAM merged, minus the low MiB, the image, the modules and the loader's
+ * information; the modules' staging room beside it. */
+static void test_free_ram(void **state)
+{
+	struct bootinfo bi;
+	struct mem_range out[BOOTINFO_MAX_FREE], usable[BOOTINFO_MAX_MMAP];
+	uint64_t staging = 0;
+	size_t n;
+
+	(void)state;
+	memset(&bi, 0, sizeof(bi));
+	bi.mmap[bi.mmap_count++] = (struct bootinfo_mmap_entry){ 0, 0x9fc00, 1 };
+	bi.mmap[bi.mmap_count++] = (struct bootinfo_mmap_entry){ 0xf0000, 0x10000, 2 };
+	bi.mmap[bi.mmap_count++] = (struct bootinfo_mmap_entry){ 0x100000, 0x7f00000, 1 };
+	bi.mmap[bi.mmap_count++] = (struct bootinfo_mmap_entry){ 0x8000000, 0x7ff0000, 1 };
+	bi.mmap[bi.mmap_count++] = (struct bootinfo_mmap_entry){ 0xfff0000, 0x10000, 3 };
+	bi.info_start = 0x9000;
+	bi.info_end = 0xa000;
+	bi.modules[bi.module_count++] = (struct bootinfo_module){ 0x1a0000, 0x1eb3b0, NULL };
+	bi.modules[bi.module_count++] = (struct bootinfo_module){ 0x200000, 0x201000, NULL };
+
+	n = bootinfo_usable_ram(&bi, usable);
+	assert_int_equal(n, 2);	/* the two adjacent entries merge */
+	assert_true(usable[0].start == 0 && usable[0].end == 0x9fc00);
+	assert_true(usable[1].start == 0x100000 && usable[1].end == 0xfff0000);
+
+	n = bootinfo_free_ram(&bi, (struct mem_range){ 0x6000000, 0x6057000 }, out, &staging);
+	assert_int_equal(n, 4);
+	assert_true(out[0].start == 0x100000 && out[0].end == 0x1a0000);
+	assert_true(out[1].start == 0x1eb3b0 && out[1].end == 0x200000);
+	assert_true(out[2].start == 0x201000 && out[2].end == 0x6000000);
+	assert_true(out[3].start == 0x6057000 && out[3].end == 0xfff0000);
+	assert_true(staging == 0x4b3b0 + 0x1000 + 4 * 4096);
+	/* No staging pointer is fine. */
+	assert_int_equal(bootinfo_free_ram(&bi, (struct mem_range){ 0, 0 }, out, NULL), 3);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fm_setup, fm_teardown)
@@ -694,6 +732,7 @@ int main(void)
 		T(test_mb2_hostile_frame),
 		T(test_mb2_truncation),
 		cmocka_unit_test(test_module_role),
+		cmocka_unit_test(test_free_ram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
